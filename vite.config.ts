@@ -28,7 +28,7 @@ function relightHeaders(): Plugin {
 
 export default defineConfig({
   plugins: [relightHeaders()],
-  server: { fs: { allow: [resolve(__dirname)] } },
+  server: { fs: { allow: [resolve(import.meta.dirname)] } },
   worker: { format: 'es' },
   optimizeDeps: {
     // ORT and tasks-vision locate their wasm relative to their own module URL: do not pre-bundle them.
@@ -37,7 +37,7 @@ export default defineConfig({
   build: {
     outDir: 'dist/demo',
     target: 'es2022',
-    rollupOptions: { input: { index: resolve(__dirname, 'demo/index.html') } },
+    rollupOptions: { input: { index: resolve(import.meta.dirname, 'demo/index.html') } },
   },
   define: { __RELIGHT_DEV_BUILD__: JSON.stringify(process.env.NODE_ENV !== 'production') },
 });

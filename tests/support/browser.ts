@@ -49,16 +49,14 @@ export function chromiumArgs(opts: LaunchOptions, userDataDir?: string): string[
 export async function launch(opts: LaunchOptions = {}): Promise<Launched> {
   const userDataDir = mkdtempSync(join(tmpdir(), 'rl-chromium-'));
   const args = chromiumArgs(opts);
-  let context: BrowserContext;
-  let browser: Browser | null = null;
-  if (opts.extensionDir) {
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM, headless: true, args, ignoreDefaultArgs: ['--disable-extensions'],
-    });
-  } else {
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...args, `--user-data-dir=${userDataDir}`] });
-    context = await browser.newContext();
-  }
+  // A persistent context on a fresh directory: the same path for pages and extensions, and a fresh profile.
+  const context: BrowserContext = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args,
+    ignoreDefaultArgs: opts.extensionDir ? ['--disable-extensions'] : [],
+  });
+  const browser: Browser | null = null;
   return {
     context,
     browser,

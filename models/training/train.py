@@ -1,0 +1,306 @@
+"""Trains the geometry student end to end: pack -> train -> evaluate -> export ONNX (+ browser fixtures).
+
+    /usr/bin/python3 models/training/train.py --config models/training/configs/cpu_small.json [--install]
+    python3 models/training/train.py --config models/training/configs/gpu_h100.json --pack .traindata/pack.npz --out DIR
+
+- The pack (.traindata/pack.npz) is rebuilt from data_manifest.json when missing or stale (needs ../shared/data).
+- Seeds are fixed (config "seed"); on CPU the run is deterministic for a given torch build and thread count.
+- Outputs go to --out (default models/training/runs/<config name>/): student.pt (EMA weights + config),
+  student.onnx, metrics.json, log.jsonl, preview PNGs. --install copies the ONNX to models/student.onnx and writes
+  tests/fixtures/student/* (PyTorch outputs for the browser parity test).
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import math
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from augment import TrainData, augment, cat_sources, prior_source, yale_source  # noqa: E402
+from common import DEFAULT_PACK, MANIFEST_PATH, REPO_ROOT, TRAINING_DIR, seed_everything, sha256_file, write_json  # noqa: E402
+from losses import (angle_deg, confidence_target, normal_loss, pal_loss, render, temporal_loss, wmean)  # noqa: E402
+from model import build_model, count_macs, count_params  # noqa: E402
+
+
+def load_config(path: Path) -> dict:
+    cfg = json.loads(path.read_text())
+    base = cfg.pop('extends', None)
+    if base:
+        parent = load_config(path.parent / base)
+        for k, v in cfg.items():
+            parent[k] = {**parent[k], **v} if isinstance(v, dict) and isinstance(parent.get(k), dict) else v
+        cfg = parent
+    return cfg
+
+
+def ensure_pack(pack: Path, allow_build: bool) -> None:
+    want = sha256_file(MANIFEST_PATH) if MANIFEST_PATH.exists() else None
+    if pack.exists():
+        meta = json.loads(str(np.load(pack)['meta']))
+        if want is None or meta['manifest_sha256'] == want:
+            return
+        print(f'[Train] pack {pack} is stale (manifest changed)')
+    if not allow_build:
+        raise SystemExit(f'[Train] pack {pack} missing or stale and --no-build given')
+    print('[Train] building the pack from data_manifest.json ...')
+    subprocess.run([sys.executable, str(TRAINING_DIR / 'pack_data.py'), '--out', str(pack)], check=True)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+
+def sample_batch(d: TrainData, cfg: dict, gen: torch.Generator) -> dict:
+    dc = cfg['data']
+    b = dc['batch']
+    dev = d.device
+    n_prior = int(round(b * dc['prior_frac'])) if d.has_priors else 0
+    n_pairs = min(int(round(b * dc['pair_frac'] / 2)), n_prior // 2) if len(d.pairs) else 0
+    n_single = n_prior - 2 * n_pairs
+    n_yale = b - n_prior
+    parts = []
+    if n_pairs:
+        pi = d.pairs[torch.randint(0, len(d.pairs), (n_pairs,), generator=gen, device=dev)]
+        parts.append(prior_source(d, torch.cat([pi[:, 0], pi[:, 1]])))
+    if n_single:
+        parts.append(prior_source(d, d.prior_train_idx[torch.randint(0, len(d.prior_train_idx), (n_single,), generator=gen, device=dev)]))
+    if n_yale:
+        yi = d.yale_train_img[torch.randint(0, len(d.yale_train_img), (n_yale,), generator=gen, device=dev)]
+        parts.append(yale_source(d, yi, dc['size']))
+    return augment(cat_sources(parts), cfg, gen, d.lights, n_pairs=n_pairs, train=True)
+
+
+def normalise_albedo(batch: dict) -> tuple[torch.Tensor, torch.Tensor]:
+    """Albedo targets have no absolute scale: bring each sample's weighted mean to 0.5 and rescale its light."""
+    w = batch['w_alb']
+    m = (batch['albedo'].mean(1, keepdim=True) * w).sum((1, 2, 3)) / w.sum((1, 2, 3)).clamp(min=1e-6)
+    k = torch.where(m > 1e-3, 0.5 / m.clamp(min=1e-3), torch.ones_like(m))
+    return (batch['albedo'] * k.view(-1, 1, 1, 1)).clamp(0, 1), batch['sh'] / k.view(-1, 1, 1)
+
+
+def compute_losses(model, batch: dict, cfg: dict) -> tuple[torch.Tensor, dict]:
+    lc = cfg['loss']
+    n, conf, alb = model(batch['input'])
+    tn = batch['normal']
+    parts = {
+        'normal_face': normal_loss(n, tn, batch['w_face']),
+        'normal_sil': normal_loss(n, tn, batch['w_sil']),
+        'normal_ps': normal_loss(n, tn, batch['w_ps']),
+    }
+    alb_t, sh_r = normalise_albedo(batch)
+    parts['albedo'], parts['albedo_aligned'], parts['albedo_unaligned'] = pal_loss(alb, alb_t, batch['w_alb'], lc['unaligned'])
+    w_r = batch['person'] * batch['valid']
+    rend = render(alb, n, sh_r)
+    parts['render'], parts['render_aligned'], parts['render_unaligned'] = pal_loss(rend, batch['render_target'], w_r, lc['unaligned'])
+    sup = torch.maximum(torch.maximum(batch['w_face'], batch['w_sil']), batch['w_ps'])
+    ct, cw = confidence_target(n, tn, sup, batch['person'], batch['valid'])
+    parts['confidence'] = wmean(F.binary_cross_entropy(conf.clamp(1e-5, 1 - 1e-5), ct, reduction='none'), cw)
+    parts['temporal'] = temporal_loss(n, tn, batch['person'] * batch['valid'], batch['pair_a'], batch['pair_b'])
+    total = (lc['normal_face'] * parts['normal_face'] + lc['normal_sil'] * parts['normal_sil'] +
+             lc['normal_ps'] * parts['normal_ps'] + lc['albedo'] * parts['albedo'] + lc['render'] * parts['render'] +
+             lc['confidence'] * parts['confidence'] + lc['temporal'] * parts['temporal'])
+    return total, {k: float(v.detach()) for k, v in parts.items()}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Evaluation
+
+@torch.no_grad()
+def yale_eval_batches(d: TrainData, cfg: dict, moderate_only: bool, chunk: int = 64):
+    """Held-out Yale B subjects, unaugmented (face-filling crop centred on the canvas, mask = crop)."""
+    idx = d.yale_eval_img
+    if moderate_only:
+        lt = torch.from_numpy(d.yale_img_light.astype(np.int64)).to(d.device)[idx]
+        idx = idx[(lt[:, 0].abs() <= 50) & (lt[:, 1] <= 45)]
+    for s in range(0, len(idx), chunk):
+        sub = idx[s:s + chunk]
+        yield sub, augment(yale_source(d, sub, cfg['data']['size']), cfg, None, d.lights, train=False)
+
+
+def yale_template(d: TrainData, cfg: dict) -> torch.Tensor:
+    """Mean-face baseline: the average of the TRAIN subjects' photometric-stereo normal maps, renormalised."""
+    tr = (d.yale_split == 0)
+    n = d.yale_normal[tr]
+    v = d.yale_valid[tr].float()[:, None] / 255
+    m = (n * v).sum(0, keepdim=True) / v.sum(0, keepdim=True).clamp(min=1)
+    m = m / m.norm(dim=1, keepdim=True).clamp(min=1e-6)
+    src = yale_source(d, d.yale_eval_img[:1], cfg['data']['size'])
+    src['normal'] = F.pad(m, [(cfg['data']['size'] - m.shape[-1]) // 2] * 2 + [(cfg['data']['size'] - m.shape[-2]) // 2] * 2)
+    return src['normal']
+
+
+@torch.no_grad()
+def evaluate(model, d: TrainData, cfg: dict) -> dict:
+    model.eval()
+    out = {}
+    tmpl = yale_template(d, cfg)
+    for name, moderate in (('yale_all', False), ('yale_moderate', True)):
+        s_sum = t_sum = w_sum = 0.0
+        per_img = []
+        for _, b in yale_eval_batches(d, cfg, moderate):
+            n, _, _ = model(b['input'])
+            w = (b['w_ps'] > 0.5).float()
+            a_s = angle_deg(n, b['normal'])
+            a_t = angle_deg(tmpl.expand_as(n), b['normal'])
+            s_sum += float((a_s * w).sum())
+            t_sum += float((a_t * w).sum())
+            w_sum += float(w.sum())
+            per_img.extend(((a_s * w).sum((1, 2, 3)) / w.sum((1, 2, 3)).clamp(min=1)).tolist())
+        out[name] = {'student_deg': s_sum / max(w_sum, 1), 'template_deg': t_sum / max(w_sum, 1),
+                     'student_median_image_deg': float(np.median(per_img)) if per_img else None,
+                     'images': len(per_img)}
+    if len(d.prior_val_idx):
+        sums = {'face': [0.0, 0.0], 'sil': [0.0, 0.0]}
+        for s in range(0, len(d.prior_val_idx), 64):
+            b = augment(prior_source(d, d.prior_val_idx[s:s + 64]), cfg, None, d.lights, train=False)
+            n, _, _ = model(b['input'])
+            a = angle_deg(n, b['normal'])
+            for k, wk in (('face', 'w_face'), ('sil', 'w_sil')):
+                sums[k][0] += float((a * b[wk]).sum())
+                sums[k][1] += float(b[wk].sum())
+        out['prior_val'] = {f'{k}_deg_vs_prior': v[0] / max(v[1], 1e-6) for k, v in sums.items()}
+        out['prior_val']['items'] = len(d.prior_val_idx)
+    model.train()
+    return out
+
+
+def save_preview(model, d: TrainData, cfg: dict, path: Path, gen_seed: int = 99) -> None:
+    """Rows: input | predicted normals | target normals | confidence | albedo, for val priors and Yale eval."""
+    import cv2
+    model.eval()
+    rows = []
+    with torch.no_grad():
+        sets = []
+        if len(d.prior_val_idx):
+            sets.append(augment(prior_source(d, d.prior_val_idx[:4]), cfg, None, d.lights, train=False))
+        sets.append(augment(yale_source(d, d.yale_eval_img[::max(1, len(d.yale_eval_img) // 4)][:4], cfg['data']['size']), cfg, None, d.lights, train=False))
+        g = torch.Generator(device=d.device).manual_seed(gen_seed)
+        sets.append(sample_batch(d, {**cfg, 'data': {**cfg['data'], 'batch': 4}}, g))
+        for b in sets:
+            n, c, a = model(b['input'])
+            for i in range(b['input'].shape[0]):
+                tiles = [b['input'][i, :3], n[i] * 0.5 + 0.5, b['normal'][i] * 0.5 + 0.5, c[i].expand(3, -1, -1),
+                         a[i].clamp(0, 1) ** (1 / 2.2), b['input'][i, 3:4].expand(3, -1, -1)]
+                rows.append(torch.cat([t.clamp(0, 1) for t in tiles], 2))
+    img = (torch.cat(rows, 1).permute(1, 2, 0).cpu().numpy() * 255).astype(np.uint8)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    cv2.imwrite(str(path), img[..., ::-1])
+    model.train()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--config', type=Path, required=True)
+    ap.add_argument('--pack', type=Path, default=DEFAULT_PACK)
+    ap.add_argument('--out', type=Path)
+    ap.add_argument('--no-build', action='store_true', help='never rebuild the pack (GPU machine: no shared data)')
+    ap.add_argument('--install', action='store_true', help='copy the ONNX to models/student.onnx and write fixtures')
+    ap.add_argument('--steps', type=int, help='override optim.steps (smoke tests)')
+    args = ap.parse_args()
+    cfg = load_config(args.config)
+    if args.steps:
+        cfg['optim']['steps'] = args.steps
+    out = args.out or (TRAINING_DIR / 'runs' / cfg['name'])
+    out.mkdir(parents=True, exist_ok=True)
+    ensure_pack(args.pack, not args.no_build)
+
+    want = cfg.get('device', 'cpu')
+    device = torch.device('cuda' if want == 'cuda' and torch.cuda.is_available() else 'cpu')
+    if want == 'cuda' and device.type != 'cuda':
+        print('[Train] WARNING: config asks for CUDA, none available: running on CPU')
+    torch.set_num_threads(int(cfg.get('threads', 2)))
+    if device.type == 'cuda':
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+        torch.backends.cudnn.benchmark = True
+    seed_everything(cfg['seed'])
+    d = TrainData(args.pack, device)
+    print(f'[Train] {cfg["name"]} on {device}: {len(d.prior_train_idx)} prior train items ({len(d.pairs)} pairs), '
+          f'{len(d.prior_val_idx)} val, {len(d.yale_train_img)} Yale train / {len(d.yale_eval_img)} eval images')
+    if not d.has_priors:
+        print('[Train] WARNING: no analytic priors in the pack: training on Yale B alone (face crops only)')
+
+    model = build_model(cfg).to(device)
+    ema = copy.deepcopy(model).eval()
+    for p in ema.parameters():
+        p.requires_grad_(False)
+    oc = cfg['optim']
+    opt = torch.optim.AdamW(model.parameters(), lr=oc['lr'], weight_decay=oc['weight_decay'])
+    steps = oc['steps']
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min(1.0, (s + 1) / oc['warmup']) * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps))))
+    gen = torch.Generator(device=device).manual_seed(cfg['seed'])
+    log = open(out / 'log.jsonl', 'w')
+    print(f'[Train] model: {count_params(model)} params, {count_macs(build_model(cfg), cfg["data"]["size"]) / 1e6:.1f} M MACs')
+    t0 = time.time()
+    time_limit = cfg.get('time_limit_s')
+    acc: dict[str, float] = {}
+    step = 0
+    for step in range(1, steps + 1):
+        batch = sample_batch(d, cfg, gen)
+        loss, parts = compute_losses(model, batch, cfg)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), oc['grad_clip'])
+        opt.step()
+        sched.step()
+        with torch.no_grad():
+            dec = min(oc['ema'], (1 + step) / (10 + step))
+            for pe, pm in zip(ema.parameters(), model.parameters()):
+                pe.mul_(dec).add_(pm.detach(), alpha=1 - dec)
+            for be, bm in zip(ema.buffers(), model.buffers()):
+                be.copy_(bm)
+        for k, v in parts.items():
+            acc[k] = acc.get(k, 0.0) + v
+        acc['total'] = acc.get('total', 0.0) + float(loss.detach())
+        if step % cfg['log_every'] == 0 or step == steps:
+            n = cfg['log_every'] if step % cfg['log_every'] == 0 else step % cfg['log_every']
+            rec = {'step': step, 'lr': sched.get_last_lr()[0], 'elapsed_s': round(time.time() - t0, 1),
+                   **{k: round(v / n, 5) for k, v in acc.items()}}
+            acc = {}
+            if step % cfg['eval_every'] == 0 or step == steps:
+                rec['eval'] = evaluate(ema, d, cfg)
+            log.write(json.dumps(rec) + '\n')
+            log.flush()
+            ev = rec.get('eval', {}).get('yale_all')
+            print(f'[Train] step {step} loss {rec["total"]:.4f} face {rec["normal_face"]:.4f} ps {rec["normal_ps"]:.4f} '
+                  f'render {rec["render"]:.4f} temporal {rec["temporal"]:.4f} {rec["elapsed_s"]}s'
+                  + (f' | yale {ev["student_deg"]:.2f} deg (template {ev["template_deg"]:.2f})' if ev else ''))
+        if time_limit and time.time() - t0 > time_limit:
+            print(f'[Train] time limit {time_limit}s reached at step {step}')
+            break
+    train_s = time.time() - t0
+    ema = ema.cpu()
+    final = evaluate(ema.to(device), d, cfg)
+    ema = ema.cpu()
+    torch.save({'model': ema.state_dict(), 'config': cfg, 'steps': step}, out / 'student.pt')
+    save_preview(ema.to(device), d, cfg, out / 'preview.png')
+    ema = ema.cpu()
+    from export_onnx import export, write_fixtures
+    info = export(ema, out / 'student.onnx', cfg['data']['size'])
+    metrics = {'config': cfg['name'], 'device': str(device), 'torch': torch.__version__, 'steps': step,
+               'train_seconds': round(train_s, 1), 'params': count_params(ema), 'macs': info['macs'],
+               'onnx_bytes': info['bytes'], 'onnx_sha256': info['sha256'], 'pack_meta': json.loads(d.meta),
+               'eval': final}
+    write_json(out / 'metrics.json', metrics)
+    print('[Train] final eval ' + json.dumps(final))
+    if args.install:
+        dst = REPO_ROOT / 'models' / 'student.onnx'
+        shutil.copyfile(out / 'student.onnx', dst)
+        info = export(ema, dst, cfg['data']['size'])
+        write_fixtures(ema, cfg['data']['size'], info)
+        print(f'[Train] installed {dst} ({info["bytes"]} bytes, sha256 {info["sha256"]}) and fixtures')
+
+
+if __name__ == '__main__':
+    main()

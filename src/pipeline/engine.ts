@@ -1,0 +1,144 @@
+/**
+ * The engine: one frame in, one frame out, through segmentation -> mask smoothing -> the processing stage.
+ * It is host-agnostic: the same class runs inside the worker (WorkerProcessor) and on the page's main thread
+ * (LocalProcessor), so "one pipeline, several execution hosts" holds by construction.
+ *
+ * Ownership: `process` CONSUMES the input frame (it is closed in `finally`) and returns a new frame owned by the
+ * caller. On error it throws; the host reports it and the relighter passes the original frame through.
+ */
+import { closeTracked } from '../core/leak-tracker.js';
+import { RelightError, describeError } from '../core/errors.js';
+import type { RelightSettings } from '../core/settings.js';
+import type { Mask } from '../core/types.js';
+import type { FrameStage } from './stage.js';
+import type { Segmenter } from '../segmentation/segmenter.js';
+import { MaskSmoother } from '../segmentation/mask-smoother.js';
+import { createSegmenter, createStage, type SegmenterKind, type StageKind, type GeometryKind } from './factories.js';
+
+export interface EngineConfig {
+  stage: StageKind;
+  segmenter: SegmenterKind;
+  geometry: GeometryKind;
+  /** Base URL where models/ and wasm are served; undefined = resolved by the bundler. */
+  assetBaseUrl?: string;
+  settings: RelightSettings;
+}
+
+export interface EngineInfo {
+  stage: string;
+  segmenter: string;
+  backend: string;
+}
+
+export type FaultKind = 'stage-throw' | 'segmenter-throw' | 'hang' | 'crash';
+
+export interface EngineTimings {
+  segmentMs: number;
+  stageMs: number;
+  totalMs: number;
+  [step: string]: number;
+}
+
+export class Engine {
+  private segmenter: Segmenter | null = null;
+  private stage: FrameStage | null = null;
+  private readonly smoother = new MaskSmoother();
+  private settings: RelightSettings;
+  private frameIndex = 0;
+  private fault: FaultKind | null = null;
+  private timings: EngineTimings = { segmentMs: 0, stageMs: 0, totalMs: 0 };
+  private disposed = false;
+
+  constructor(private readonly config: EngineConfig) {
+    this.settings = config.settings;
+  }
+
+  async init(onProgress?: (what: string, fraction: number) => void): Promise<EngineInfo> {
+    try {
+      onProgress?.('segmenter', 0);
+      this.segmenter = await createSegmenter(this.config.segmenter, this.config.assetBaseUrl);
+      await this.segmenter.init();
+      onProgress?.('segmenter', 1);
+    } catch (e) {
+      throw new RelightError('segmenter-failed', `segmenter failed to start: ${describeError(e)}`, { cause: e });
+    }
+    try {
+      onProgress?.('stage', 0);
+      this.stage = await createStage(this.config.stage, {
+        geometry: this.config.geometry,
+        assetBaseUrl: this.config.assetBaseUrl,
+        onProgress,
+      });
+      await this.stage.init();
+      onProgress?.('stage', 1);
+    } catch (e) {
+      throw new RelightError('stage-failed', `stage "${this.config.stage}" failed to start: ${describeError(e)}`, { cause: e });
+    }
+    return this.info();
+  }
+
+  info(): EngineInfo {
+    return {
+      stage: this.stage?.name ?? this.config.stage,
+      segmenter: this.segmenter?.backend() ?? 'none',
+      backend: this.stage?.backend() ?? 'none',
+    };
+  }
+
+  updateSettings(settings: RelightSettings): void {
+    this.settings = settings;
+  }
+
+  injectFault(kind: FaultKind | null): void {
+    this.fault = kind;
+  }
+
+  lastTimings(): EngineTimings {
+    return this.timings;
+  }
+
+  async process(frame: VideoFrame): Promise<VideoFrame> {
+    const t0 = performance.now();
+    try {
+      if (this.disposed || !this.segmenter || !this.stage) throw new RelightError('disposed', 'engine is not running');
+      const index = this.frameIndex++;
+      if (this.fault === 'segmenter-throw') throw new RelightError('segmenter-failed', 'injected segmenter fault');
+      let mask: Mask | null = null;
+      const tSeg = performance.now();
+      try {
+        const raw = await this.segmenter.segment(frame, frame.timestamp / 1000);
+        mask = this.smoother.push(raw, this.settings.smoothing);
+      } catch (e) {
+        throw new RelightError('segmenter-failed', `segmentation failed: ${describeError(e)}`, { cause: e });
+      }
+      const tStage = performance.now();
+      if (this.fault === 'stage-throw') throw new RelightError('stage-failed', 'injected stage fault');
+      let out: VideoFrame;
+      try {
+        out = await this.stage.process({ frame, mask, settings: this.settings, frameIndex: index });
+      } catch (e) {
+        if (e instanceof RelightError) throw e;
+        throw new RelightError('stage-failed', `stage "${this.stage.name}" failed: ${describeError(e)}`, { cause: e });
+      }
+      const tEnd = performance.now();
+      this.timings = {
+        ...this.stage.lastTimings(),
+        segmentMs: tStage - tSeg,
+        stageMs: tEnd - tStage,
+        totalMs: tEnd - t0,
+      };
+      return out;
+    } finally {
+      closeTracked('VideoFrame', frame);
+    }
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.stage?.dispose();
+    this.segmenter?.dispose();
+    this.stage = null;
+    this.segmenter = null;
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * The relighting stage: geometry estimator (student -> analytic prior -> silhouette, whichever starts) + renderer
+ * (tier table: WebGPU or CPU) + target lighting resolved from the settings.
+ *
+ * The geometry model runs every `settings.modelEveryNFrames` frames and never blocks rendering: while it is busy,
+ * frames are relit with its last (temporally smoothed) output. The estimator gets its own clone of the frame, so
+ * this stage never keeps the borrowed input frame past `process`.
+ */
+import type { FrameStage, StageInput, StageTimings } from './stage.js';
+import type { StageOptions, GeometryKind } from './factories.js';
+import type { GeometryEstimator } from '../geometry/estimator.js';
+import type { Renderer } from '../gpu/renderer.js';
+import type { GeometryMaps, TargetLighting } from '../core/types.js';
+import type { RelightSettings } from '../core/settings.js';
+import { resolveLighting, type CustomLighting } from '../lighting/resolve.js';
+import { closeTracked, trackOpen } from '../core/leak-tracker.js';
+import { RelightError, describeError } from '../core/errors.js';
+import { createRenderer } from '../gpu/renderer-factory.js';
+
+const ESTIMATOR_CHAIN: Record<GeometryKind, GeometryKind[]> = {
+  student: ['student', 'analytic', 'silhouette'],
+  analytic: ['analytic', 'silhouette'],
+  silhouette: ['silhouette'],
+};
+
+async function createEstimator(kind: GeometryKind, options: StageOptions): Promise<GeometryEstimator> {
+  switch (kind) {
+    case 'student': {
+      const { StudentEstimator } = await import('../geometry/student-estimator.js');
+      return new StudentEstimator({ assetBaseUrl: options.assetBaseUrl });
+    }
+    case 'analytic': {
+      const { AnalyticPriorEstimator } = await import('../geometry/analytic-prior.js');
+      return new AnalyticPriorEstimator({ faceLandmarks: { assetBaseUrl: options.assetBaseUrl } });
+    }
+    case 'silhouette': {
+      const { SilhouetteEstimator } = await import('../geometry/silhouette-estimator.js');
+      return new SilhouetteEstimator();
+    }
+  }
+}
+
+export class RelightStage implements FrameStage {
+  readonly name = 'relight';
+  private estimator: GeometryEstimator | null = null;
+  private renderer: Renderer | null = null;
+  private geometry: GeometryMaps | null = null;
+  private geometryInFlight: Promise<void> | null = null;
+  private geometryError: unknown = null;
+  private geometryMs = 0;
+  private lightingKey = '';
+  private lighting: TargetLighting | null = null;
+  private custom: CustomLighting | undefined;
+  private notes: string[] = [];
+  private timings: StageTimings = {};
+  private disposed = false;
+
+  constructor(private readonly options: StageOptions) {}
+
+  async init(): Promise<void> {
+    const { renderer, tier } = await createRenderer();
+    this.renderer = renderer;
+    this.options.onProgress?.('renderer', 1);
+    for (const kind of ESTIMATOR_CHAIN[this.options.geometry]) {
+      try {
+        this.options.onProgress?.(`geometry:${kind}`, 0);
+        const est = await createEstimator(kind, this.options);
+        await est.init();
+        this.estimator = est;
+        this.options.onProgress?.(`geometry:${kind}`, 1);
+        break;
+      } catch (e) {
+        this.notes.push(`${kind} unavailable: ${describeError(e)}`);
+        console.warn(`[RelightStage] geometry "${kind}" failed to start, trying the next: ${describeError(e)}`);
+      }
+    }
+    if (!this.estimator) throw new RelightError('geometry-failed', `no geometry estimator could start (${this.notes.join('; ')})`);
+    void tier;
+  }
+
+  setCustomLighting(custom: CustomLighting | undefined): void {
+    this.custom = custom;
+    this.lightingKey = '';
+  }
+
+  async process({ frame, mask, settings, frameIndex }: StageInput): Promise<VideoFrame> {
+    if (!mask || !settings.enabled || !this.renderer || !this.estimator) return trackOpen('VideoFrame', frame.clone());
+    if (this.geometryError) {
+      const e = this.geometryError;
+      this.geometryError = null;
+      throw new RelightError('geometry-failed', `geometry estimate failed: ${describeError(e)}`, { cause: e });
+    }
+    const t0 = performance.now();
+    if (!this.geometry) {
+      await this.runGeometry(frame, mask);
+    } else if (!this.geometryInFlight && frameIndex % settings.modelEveryNFrames === 0) {
+      this.geometryInFlight = this.runGeometry(frame, mask).finally(() => (this.geometryInFlight = null));
+    }
+    if (!this.geometry) throw new RelightError('geometry-failed', 'no geometry for the first frame');
+    const lighting = this.resolve(settings);
+    const t1 = performance.now();
+    const out = await this.renderer.render(frame, mask, this.geometry, lighting);
+    const r = this.renderer.lastTimings();
+    this.timings = { geometryMs: this.geometryMs, waitGeometryMs: t1 - t0, renderMs: performance.now() - t1, ...prefix(r) };
+    return out;
+  }
+
+  /** Runs the estimator on a clone of the frame (closed when done) and swaps in the result. */
+  private async runGeometry(frame: VideoFrame, mask: StageInput['mask']): Promise<void> {
+    const clone = trackOpen('VideoFrame', frame.clone());
+    const t0 = performance.now();
+    try {
+      const g = await this.estimator!.estimate(clone, mask!, frame.timestamp / 1000);
+      if (!this.disposed) this.geometry = g;
+      this.geometryMs = performance.now() - t0;
+    } catch (e) {
+      this.geometryError = e;
+    } finally {
+      closeTracked('VideoFrame', clone);
+    }
+  }
+
+  private resolve(settings: RelightSettings): TargetLighting {
+    const key = JSON.stringify([settings.preset, settings.intensity, settings.warmth, settings.yawDeg, settings.pitchDeg,
+      settings.fill, settings.keyLight, settings.background, settings.backgroundDim, settings.strength]);
+    if (key !== this.lightingKey || !this.lighting) {
+      this.lighting = resolveLighting(settings, this.custom);
+      this.lightingKey = key;
+    }
+    return this.lighting;
+  }
+
+  lastTimings(): StageTimings {
+    return this.timings;
+  }
+
+  backend(): string {
+    const parts = [this.renderer?.backend ?? 'none', this.estimator ? `${this.estimator.name}/${this.estimator.backend()}` : 'no-geometry'];
+    return parts.join(' + ');
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.estimator?.dispose();
+    this.renderer?.dispose();
+    this.estimator = null;
+    this.renderer = null;
+    this.geometry = null;
+  }
+}
+
+function prefix(t: object): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(t)) if (typeof v === 'number') out[`render.${k}`] = v;
+  return out;
+}

@@ -1,0 +1,278 @@
+/**
+ * Segmentation test page.
+ * - `segmentTest.run(realm, cases, options)`: the image harness on this page ('main') or in a module worker.
+ * - `segmentTest.camera(realm, options)`: frames from the (fake) camera through MediaStreamTrackProcessor,
+ *   segmented here or in a module worker (frames transferred), raw and temporally smoothed masks compared.
+ */
+import { boxMean, median, runSegmentCases, type Box, type RunResult, type SegmentCase, type SegmentRunOptions } from './segment-harness.js';
+import { MediaPipeSegmenter, type MediaPipeSegmenterOptions } from '../../../src/segmentation/mediapipe-segmenter.js';
+import { MaskSmoother } from '../../../src/segmentation/mask-smoother.js';
+import { closeTracked, noteClosed, openCounts, totalOpen, trackOpen } from '../../../src/core/leak-tracker.js';
+import type { Mask } from '../../../src/core/types.js';
+
+(globalThis as { __RELIGHT_DEV__?: boolean }).__RELIGHT_DEV__ = true;
+
+/** A case as the Node test describes it: image by URL instead of bytes. */
+export type SegmentCaseSpec = Omit<SegmentCase, 'imageBytes'> & { imageUrl?: string };
+
+async function load(specs: SegmentCaseSpec[]): Promise<SegmentCase[]> {
+  return Promise.all(
+    specs.map(async ({ imageUrl, ...rest }) => {
+      if (!imageUrl) return rest;
+      const res = await fetch(imageUrl);
+      if (!res.ok) throw new Error(`[SegmentPage] ${imageUrl}: HTTP ${res.status}`);
+      return { ...rest, imageBytes: await res.arrayBuffer() };
+    }),
+  );
+}
+
+/** Request/response over a module worker running segment-worker.ts. */
+class WorkerLink {
+  private readonly worker = new Worker(new URL('./segment-worker.ts', import.meta.url), { type: 'module' });
+  private queue: Promise<unknown> = Promise.resolve();
+
+  call<T>(msg: unknown, transfer: Transferable[] = []): Promise<T> {
+    const next = this.queue.then(
+      () =>
+        new Promise<T>((resolve, reject) => {
+          this.worker.onmessage = (ev: MessageEvent<{ ok: boolean; value?: T; error?: string }>) =>
+            ev.data.ok ? resolve(ev.data.value as T) : reject(new Error(ev.data.error ?? 'worker failed'));
+          this.worker.onerror = (ev) => reject(new Error(`[SegmentPage] worker error: ${ev.message}`));
+          this.worker.postMessage(msg, transfer);
+        }),
+    );
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  terminate(): void {
+    this.worker.terminate();
+  }
+}
+
+async function run(realm: 'main' | 'worker', specs: SegmentCaseSpec[], options: SegmentRunOptions): Promise<RunResult> {
+  const cases = await load(specs);
+  if (realm === 'main') return runSegmentCases('main', cases, options);
+  const link = new WorkerLink();
+  try {
+    const transfer = cases.flatMap((c) => (c.imageBytes ? [c.imageBytes] : []));
+    return await link.call<RunResult>({ kind: 'cases', cases, options }, transfer);
+  } finally {
+    link.terminate();
+  }
+}
+
+/** Where segmentation of camera frames happens: this realm, or a worker the frames are transferred to. */
+interface SegmentHost {
+  init(): Promise<{ initMs: number; backend: string }>;
+  /** CONSUMES the frame (closes or transfers it). */
+  segment(frame: VideoFrame, timestampMs: number): Promise<{ mask: Mask; ms: number; resizeMs: number }>;
+  finish(): Promise<{ openHandles: Record<string, number>; totalOpen: number }>;
+}
+
+function localHost(options: MediaPipeSegmenterOptions): SegmentHost {
+  const seg = new MediaPipeSegmenter(options);
+  return {
+    async init() {
+      const t0 = performance.now();
+      await seg.init();
+      return { initMs: performance.now() - t0, backend: seg.backend() };
+    },
+    async segment(frame, timestampMs) {
+      try {
+        const t0 = performance.now();
+        const mask = await seg.segment(frame, timestampMs);
+        return { mask, ms: performance.now() - t0, resizeMs: seg.lastTimings().resizeMs };
+      } finally {
+        closeTracked('VideoFrame', frame);
+      }
+    },
+    async finish() {
+      seg.dispose();
+      return { openHandles: openCounts(), totalOpen: totalOpen() };
+    },
+  };
+}
+
+function workerHost(options: MediaPipeSegmenterOptions): SegmentHost & { terminate(): void } {
+  const link = new WorkerLink();
+  return {
+    init: () => link.call({ kind: 'init', options }),
+    async segment(frame, timestampMs) {
+      const reply = link.call<{ mask: Mask; ms: number; resizeMs: number }>({ kind: 'frame', frame, timestampMs }, [frame]);
+      noteClosed('VideoFrame'); // transferred: the worker owns (and closes) it now
+      return reply;
+    },
+    finish: () => link.call({ kind: 'finish' }),
+    terminate: () => link.terminate(),
+  };
+}
+
+export interface CameraOptions {
+  frames: number;
+  faceBox: Box;
+  backgroundBoxes: Box[];
+  smoothing: number;
+  segmenter?: MediaPipeSegmenterOptions;
+}
+
+export interface CameraResult {
+  realm: string;
+  backend: string;
+  initMs: number;
+  frameFormat: string | null;
+  frameWidthPx: number;
+  frameHeightPx: number;
+  maskWidthPx: number;
+  maskHeightPx: number;
+  faceMeans: number[];
+  backgroundMeans: number[];
+  medianMs: number;
+  /** Median of the frame -> model-size drawImage part of segment() (YUV -> RGB + downscale). */
+  medianResizeMs: number;
+  /** Mean |m_t - m_(t-1)| over all pixels, raw and smoothed: how much the mask changes per frame. */
+  rawChangePerFrame: number;
+  smoothedChangePerFrame: number;
+  /** Mean |smoothed - raw| over the pixels where the raw mask changed by > 0.25 since the last frame (motion). */
+  smoothedLagOnMotion: number;
+  /** The same two numbers for a plain EMA with the same still-pixel factor (the baseline to beat). */
+  emaChangePerFrame: number;
+  emaLagOnMotion: number;
+  motionPixels: number;
+  overlayPngBase64: string;
+  leak: { page: Record<string, number>; pageTotal: number; host: Record<string, number>; hostTotal: number };
+}
+
+function meanAbsDiff(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += Math.abs(a[i]! - b[i]!);
+  return s / a.length;
+}
+
+async function maskPng(frame: ImageBitmap, raw: Mask, smoothed: Mask): Promise<string> {
+  // frame | raw mask | smoothed mask
+  const w = frame.width;
+  const h = frame.height;
+  const out = new OffscreenCanvas(w * 3, h);
+  const ctx = out.getContext('2d')!;
+  ctx.drawImage(frame, 0, 0);
+  for (const [k, m] of [raw, smoothed].entries()) {
+    const c = new OffscreenCanvas(m.widthPx, m.heightPx);
+    const cctx = c.getContext('2d')!;
+    const img = cctx.createImageData(m.widthPx, m.heightPx);
+    for (let i = 0; i < m.data.length; i++) {
+      const v = Math.round(m.data[i]! * 255);
+      img.data[i * 4] = img.data[i * 4 + 1] = img.data[i * 4 + 2] = v;
+      img.data[i * 4 + 3] = 255;
+    }
+    cctx.putImageData(img, 0, 0);
+    ctx.drawImage(c, w * (k + 1), 0, w, h);
+  }
+  const bytes = new Uint8Array(await (await out.convertToBlob({ type: 'image/png' })).arrayBuffer());
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+
+type ProcessorCtor = new (init: { track: MediaStreamTrack }) => { readable: ReadableStream<VideoFrame> };
+
+async function camera(realm: 'main' | 'worker', options: CameraOptions): Promise<CameraResult> {
+  const stream = await navigator.mediaDevices.getUserMedia({ video: true });
+  const [track] = stream.getVideoTracks();
+  const Processor = (globalThis as unknown as { MediaStreamTrackProcessor: ProcessorCtor }).MediaStreamTrackProcessor;
+  const reader = new Processor({ track: track! }).readable.getReader();
+  const host = realm === 'worker' ? workerHost(options.segmenter ?? {}) : localHost(options.segmenter ?? {});
+  const smoother = new MaskSmoother();
+  const faceMeans: number[] = [];
+  const backgroundMeans: number[] = [];
+  const ms: number[] = [];
+  const resizeMs: number[] = [];
+  let ema: Float32Array | null = null;
+  let prevEma: Float32Array | null = null;
+  let emaChange = 0;
+  let emaLagSum = 0;
+  let rawChange = 0;
+  let smoothChange = 0;
+  let lagSum = 0;
+  let lagCount = 0;
+  let prevRaw: Mask | null = null;
+  let prevSmooth: Mask | null = null;
+  let lastBitmap: ImageBitmap | null = null;
+  let format: string | null = null;
+  let size = { w: 0, h: 0 };
+  try {
+    const { initMs, backend } = await host.init();
+    for (let i = 0; i < options.frames; i++) {
+      const { value, done } = await reader.read();
+      if (done || !value) throw new Error('[SegmentPage] camera ended early');
+      const frame = trackOpen('VideoFrame', value);
+      format = frame.format;
+      size = { w: frame.displayWidth, h: frame.displayHeight };
+      if (i === options.frames - 1) {
+        closeTracked('ImageBitmap', lastBitmap);
+        lastBitmap = trackOpen('ImageBitmap', await createImageBitmap(frame));
+      }
+      const { mask, ms: dt, resizeMs: dtResize } = await host.segment(frame, frame.timestamp / 1000);
+      if (i > 0) {
+        ms.push(dt);
+        resizeMs.push(dtResize);
+      }
+      const smooth = smoother.push(mask, options.smoothing);
+      const a = 1 - options.smoothing;
+      ema = ema ? ema.map((v, p) => v + a * (mask.data[p]! - v)) : mask.data.slice();
+      faceMeans.push(boxMean(mask, options.faceBox));
+      backgroundMeans.push(...options.backgroundBoxes.map((b) => boxMean(mask, b)));
+      if (prevRaw && prevSmooth && prevEma) {
+        rawChange += meanAbsDiff(mask.data, prevRaw.data);
+        smoothChange += meanAbsDiff(smooth.data, prevSmooth.data);
+        emaChange += meanAbsDiff(ema, prevEma);
+        for (let p = 0; p < mask.data.length; p++) {
+          if (Math.abs(mask.data[p]! - prevRaw.data[p]!) > 0.25) {
+            lagSum += Math.abs(smooth.data[p]! - mask.data[p]!);
+            emaLagSum += Math.abs(ema[p]! - mask.data[p]!);
+            lagCount++;
+          }
+        }
+      }
+      prevRaw = mask;
+      prevSmooth = smooth;
+      prevEma = ema;
+    }
+    const overlayPngBase64 = await maskPng(lastBitmap!, prevRaw!, prevSmooth!);
+    closeTracked('ImageBitmap', lastBitmap);
+    lastBitmap = null;
+    const hostLeak = await host.finish();
+    const n = options.frames - 1;
+    return {
+      realm,
+      backend,
+      initMs,
+      frameFormat: format,
+      frameWidthPx: size.w,
+      frameHeightPx: size.h,
+      maskWidthPx: prevRaw!.widthPx,
+      maskHeightPx: prevRaw!.heightPx,
+      faceMeans,
+      backgroundMeans,
+      medianMs: median(ms),
+      medianResizeMs: median(resizeMs),
+      rawChangePerFrame: rawChange / n,
+      smoothedChangePerFrame: smoothChange / n,
+      smoothedLagOnMotion: lagCount ? lagSum / lagCount : 0,
+      emaChangePerFrame: emaChange / n,
+      emaLagOnMotion: lagCount ? emaLagSum / lagCount : 0,
+      motionPixels: lagCount,
+      overlayPngBase64,
+      leak: realm === 'worker'
+        ? { page: openCounts(), pageTotal: totalOpen(), host: hostLeak.openHandles, hostTotal: hostLeak.totalOpen }
+        : { page: hostLeak.openHandles, pageTotal: hostLeak.totalOpen, host: {}, hostTotal: 0 },
+    };
+  } finally {
+    closeTracked('ImageBitmap', lastBitmap);
+    await reader.cancel().catch(() => undefined);
+    track?.stop();
+    if ('terminate' in host) host.terminate();
+  }
+}
+
+(window as unknown as { segmentTest: unknown }).segmentTest = { run, camera };

@@ -1,0 +1,128 @@
+/**
+ * The live pipeline in real Chromium with a fake camera: frames flow at the camera's rate, resolution and
+ * timestamps are kept, the person changes and the background does not, audio passes through, stopping the output
+ * stops the camera, nothing leaks, and a failing stage/worker falls back to the camera frames and recovers.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { launch, type Launched } from '../support/browser.js';
+import { syntheticPortraitY4m } from '../support/y4m.js';
+import { openTestPage } from '../support/pages.js';
+
+type Rl = Record<string, (...args: unknown[]) => Promise<unknown>>;
+
+async function openPage(b: Launched): Promise<Page> {
+  return openTestPage(b, 'pipeline.html');
+}
+
+function call<T>(page: Page, fn: string, ...args: unknown[]): Promise<T> {
+  return page.evaluate(([f, a]) => ((window as unknown as { rl: Rl }).rl[f as string]!(...(a as unknown[]))), [fn, args] as const) as Promise<T>;
+}
+
+interface Probe {
+  outputFrames: number; fps: number; widthPx: number; heightPx: number; timestampsIncreasing: boolean;
+  matched: number; diffInside: number; diffOutside: number; signedInside: number; inputFps: number; maxGapMs: number;
+}
+
+describe.each([
+  { host: 'worker', plumbing: 'insertable-streams' },
+  { host: 'main', plumbing: 'insertable-streams' },
+  { host: 'worker', plumbing: 'element' },
+])('pipeline on the synthetic clip (host $host, plumbing $plumbing)', ({ host, plumbing }) => {
+  let b: Launched;
+  let page: Page;
+  beforeAll(async () => {
+    b = await launch({ fakeVideo: syntheticPortraitY4m() });
+    page = await openPage(b);
+  });
+  afterAll(async () => b?.close());
+
+  it('processes the person, keeps the background, the rate, the size and the audio', async () => {
+    const stats = await call<{ mode: string; host: string; plumbing: string }>(page, 'start', {
+      host, plumbing, stage: 'exposure', segmenter: 'ellipse', settings: { intensity: 2.5, smoothing: 0 },
+    });
+    expect(stats.mode).toBe('processing');
+    expect(stats.host).toBe(host);
+    const p = await call<Probe>(page, 'probe', 3000, 'ellipse');
+    console.log(`[pipeline ${host}/${plumbing}] camera ${p.inputFps.toFixed(1)} fps, output ${p.fps.toFixed(1)} fps, matched ${p.matched}, |d| in ${p.diffInside.toFixed(1)} out ${p.diffOutside.toFixed(2)}`);
+    expect(p.widthPx).toBe(640);
+    expect(p.heightPx).toBe(480);
+    // The camera's rate, measured over the same window (the machine may be loaded: compare, don't assume 30).
+    expect(Math.abs(p.fps - p.inputFps) / p.inputFps).toBeLessThan(0.1);
+    expect(p.timestampsIncreasing).toBe(true);
+    expect(p.matched).toBeGreaterThan(5);
+    // Brighter person (intensity 2.5), untouched background.
+    expect(p.signedInside).toBeGreaterThan(15);
+    expect(p.diffOutside).toBeLessThan(plumbing === 'element' ? 3 : 1.5);
+    const audio = await call<{ count: number; same: boolean; live: boolean }>(page, 'audio');
+    expect(audio).toEqual({ count: 1, same: true, live: true });
+    const info = await call<{ out: MediaTrackSettings; camera: MediaTrackSettings }>(page, 'trackInfo');
+    expect(info.out.width).toBe(info.camera.width);
+    expect(info.out.deviceId).toBe(info.camera.deviceId);
+  });
+
+  it('rejects invalid settings with a clear error and keeps the old ones', async () => {
+    const r = await call<{ ok: boolean; name: string; message: string; settings: { strength: number } }>(page, 'update', { strength: 7 });
+    expect(r.ok).toBe(false);
+    expect(r.name).toBe('SettingsError');
+    expect(r.message).toMatch(/strength must be in \[0, 1\]/);
+    expect(r.settings.strength).toBeLessThanOrEqual(1);
+  });
+
+  it('disabling passes the camera frames through untouched', async () => {
+    await call(page, 'update', { enabled: false });
+    const p = await call<Probe>(page, 'probe', 1500, 'ellipse');
+    expect(p.diffInside).toBeLessThan(plumbing === 'element' ? 3 : 1.5);
+    await call(page, 'update', { enabled: true });
+  });
+
+  it('stopping the output stops the camera, and nothing leaks', async () => {
+    const r = await call<{ camera: string }>(page, 'stopOutput');
+    expect(r.camera).toBe('ended');
+    const leaks = await call<{ total: number; main: Record<string, number>; worker: Record<string, number> }>(page, 'dispose');
+    expect(leaks.total).toBe(0);
+    for (const v of Object.values(leaks.worker)) expect(v).toBe(0);
+  });
+});
+
+describe('fail open', () => {
+  let b: Launched;
+  let page: Page;
+  beforeAll(async () => {
+    b = await launch({ fakeVideo: syntheticPortraitY4m() });
+  });
+  beforeEach(async () => {
+    await page?.close();
+    page = await openPage(b);
+  });
+  afterAll(async () => b?.close());
+
+  it.each(['stage-throw', 'segmenter-throw', 'crash', 'hang'])('keeps frames flowing when the engine fails (%s), reports it, and rebuilds', async (fault) => {
+    await call(page, 'start', {
+      host: 'worker', stage: 'exposure', segmenter: 'ellipse', settings: { intensity: 2.5, smoothing: 0 },
+      backoffMs: { initial: 1500, max: 1500 }, frameTimeoutMs: 400,
+    });
+    // The probe starts first so that it sees the failure happen: the gap in output frames is what a viewer sees.
+    const probing = call<Probe>(page, 'probe', 1400, 'ellipse');
+    await new Promise((r) => setTimeout(r, 300));
+    await call(page, 'injectFault', fault);
+    const during = await probing;
+    const stats = await call<{ failures: number; lastError: { code: string; message: string } }>(page, 'stats');
+    const events = await call<{ type: string; detail: { code?: string; message?: string } }[]>(page, 'events');
+    console.log(`[fail-open ${fault}] ${during.fps.toFixed(1)} fps (camera ${during.inputFps.toFixed(1)}), longest gap ${during.maxGapMs.toFixed(0)} ms; error: ${stats.lastError?.message}`);
+    expect(stats.failures).toBeGreaterThan(0);
+    expect(events.some((e) => e.type === 'fallback')).toBe(true);
+    expect(stats.lastError.message.length).toBeGreaterThan(5);
+    expect(during.fps).toBeGreaterThan(0.85 * during.inputFps);
+    // A thrown error is passed through at once; a hang only once the frame timeout (400 ms here) says so.
+    const frameMs = 1000 / during.inputFps;
+    expect(during.maxGapMs).toBeLessThan(fault === 'hang' ? 400 + 3 * frameMs : 3 * frameMs);
+    // Rebuilt: processing again.
+    await page.waitForFunction(() => (window as unknown as { rl: { stats(): { mode: string } } }).rl.stats().mode === 'processing', undefined, { timeout: 10_000 });
+    const after = await call<Probe>(page, 'probe', 1000, 'ellipse');
+    expect(after.signedInside).toBeGreaterThan(15);
+    expect((await call<{ type: string }[]>(page, 'events')).some((e) => e.type === 'recovered')).toBe(true);
+    const leaks = await call<{ total: number }>(page, 'dispose');
+    expect(leaks.total).toBe(0);
+  });
+});
