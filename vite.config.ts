@@ -13,6 +13,13 @@ function relightHeaders(): Plugin {
     configureServer(server) {
       server.middlewares.use((req, res, next) => {
         const url = new URL(req.url ?? '/', 'http://x');
+        if (url.pathname === '/') {
+          // The dev server's front page is the demo.
+          res.statusCode = 302;
+          res.setHeader('Location', '/demo/');
+          res.end();
+          return;
+        }
         const csp = url.searchParams.get('csp');
         if (csp) res.setHeader('Content-Security-Policy', csp);
         if (url.searchParams.get('coi') === '1' || req.headers.referer?.includes('coi=1')) {

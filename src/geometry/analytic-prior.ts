@@ -4,8 +4,8 @@
  *   (face-raster.ts), confidence 1 inside the face, feathered to 0 at its border;
  * - everything else of the person (hair, neck, body): silhouette inflation of the person mask
  *   (silhouette-normals.ts), confidence 0.5 x mask;
- * - blend: n = normalize(cf * n_face + (1 - cf) * n_sil), confidence cf + (1 - cf) * cs, so the feathered face
- *   confidence gives a seamless transition;
+ * - blend: n = normalize(cf * n_face + (1 - cf) * cs * n_sil), confidence cf + (1 - cf) * cs, so the feathered
+ *   face confidence gives a seamless transition;
  * - temporal EMA (normal-history.ts), reset on large face or mask motion.
  * Every call returns GeometryMaps on the geometry grid (geometry-grid.ts: whole frame, long side 128 by default).
  *

@@ -45,6 +45,11 @@ export interface FaceLandmarksOptions {
   minDetectionConfidence?: number;
   minPresenceConfidence?: number;
   minTrackingConfidence?: number;
+  /**
+   * 'VIDEO' (default): tracks the face from frame to frame (cheaper, steadier). 'IMAGE': every call detects from
+   * scratch, independent of earlier calls (for unrelated stills, e.g. pseudo-labelling a photo set).
+   */
+  runningMode?: 'VIDEO' | 'IMAGE';
 }
 
 function defaultModelUrl(): string {
@@ -61,7 +66,7 @@ export function resolveFaceLandmarkerModelUrl(opts: FaceLandmarksOptions = {}): 
   return defaultModelUrl();
 }
 
-/** tasks-vision FaceLandmarker, VIDEO mode, CPU delegate (the GPU delegate reads back slowly on SwiftShader). */
+/** tasks-vision FaceLandmarker, VIDEO mode by default, CPU delegate (the GPU delegate reads back slowly on SwiftShader). */
 export class FaceLandmarks implements LandmarkDetector {
   private landmarker: MpFaceLandmarker | null = null;
   private initPromise: Promise<void> | null = null;
@@ -90,7 +95,7 @@ export class FaceLandmarks implements LandmarkDetector {
       const landmarker = await createVisionTask({ wasmLoaderUrl, wasmBinaryUrl }, (fileset) =>
         MpFaceLandmarker.createFromOptions(fileset, {
           baseOptions: { modelAssetBuffer: model, delegate: 'CPU' },
-          runningMode: 'VIDEO',
+          runningMode: this.options.runningMode ?? 'VIDEO',
           numFaces: 1,
           minFaceDetectionConfidence: this.options.minDetectionConfidence ?? 0.5,
           minFacePresenceConfidence: this.options.minPresenceConfidence ?? 0.5,
@@ -119,7 +124,7 @@ export class FaceLandmarks implements LandmarkDetector {
     this.lastTimestampMs = ts;
     let result;
     try {
-      result = landmarker.detectForVideo(frame, ts);
+      result = this.options.runningMode === 'IMAGE' ? landmarker.detect(frame) : landmarker.detectForVideo(frame, ts);
     } catch (e) {
       throw new RelightError('geometry-failed', `[FaceLandmarks] detectForVideo failed: ${describeError(e)}`, { cause: e });
     }

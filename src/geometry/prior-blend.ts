@@ -50,7 +50,10 @@ export class MotionGate {
   }
 }
 
-/** Blends face normals over silhouette normals by the face confidence. Writes into `outN` / `outC`. */
+/**
+ * Blends face normals over silhouette normals: n = normalize(cf n_face + (1 - cf) cs n_sil), confidence
+ * cf + (1 - cf) cs. Writes into `outN` / `outC`.
+ */
 export function blendFaceOverSilhouette(
   faceN: Float32Array | null,
   faceC: Float32Array | null,
@@ -84,9 +87,12 @@ export function blendFaceOverSilhouette(
       outC[i] = cf;
       continue;
     }
-    const x = cf * fN[j]! + (1 - cf) * silN[j]!;
-    const y = cf * fN[j + 1]! + (1 - cf) * silN[j + 1]!;
-    const z = cf * fN[j + 2]! + (1 - cf) * silN[j + 2]!;
+    // Confidence-weighted average: the silhouette's weight is its share (1 - cf) times its own (lower) trust, so
+    // in the feather zone the face's tilted border normals are not flattened by the silhouette's head interior.
+    const ws = (1 - cf) * cs;
+    const x = cf * fN[j]! + ws * silN[j]!;
+    const y = cf * fN[j + 1]! + ws * silN[j + 1]!;
+    const z = cf * fN[j + 2]! + ws * silN[j + 2]!;
     const l = Math.hypot(x, y, z) || 1;
     outN[j] = x / l;
     outN[j + 1] = y / l;

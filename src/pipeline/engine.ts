@@ -6,7 +6,7 @@
  * Ownership: `process` CONSUMES the input frame (it is closed in `finally`) and returns a new frame owned by the
  * caller. On error it throws; the host reports it and the relighter passes the original frame through.
  */
-import { closeTracked } from '../core/leak-tracker.js';
+import { closeTracked, trackOpen } from '../core/leak-tracker.js';
 import { RelightError, describeError } from '../core/errors.js';
 import type { RelightSettings } from '../core/settings.js';
 import type { Mask } from '../core/types.js';
@@ -48,6 +48,7 @@ export class Engine {
   private fault: FaultKind | null = null;
   private timings: EngineTimings = { segmentMs: 0, stageMs: 0, totalMs: 0 };
   private disposed = false;
+  private customLighting: Float32Array | null = null;
 
   constructor(private readonly config: EngineConfig) {
     this.settings = config.settings;
@@ -70,11 +71,31 @@ export class Engine {
         onProgress,
       });
       await this.stage.init();
+      if (this.customLighting) this.stage.setCustomLighting?.(this.customLighting);
       onProgress?.('stage', 1);
     } catch (e) {
       throw new RelightError('stage-failed', `stage "${this.config.stage}" failed to start: ${describeError(e)}`, { cause: e });
     }
+    await this.warmUp();
     return this.info();
+  }
+
+  /**
+   * One frame through segmentation and the stage before we report ready: the first inference of each model is
+   * several times slower (graph set-up, wasm tier-up), and it must not hit a live frame's timeout.
+   */
+  private async warmUp(): Promise<void> {
+    const w = 640, h = 480;
+    const pixels = new Uint8ClampedArray(w * h * 4).fill(128);
+    const frame = trackOpen('VideoFrame', new VideoFrame(pixels, { format: 'RGBA', codedWidth: w, codedHeight: h, timestamp: 0 }));
+    try {
+      const out = await this.process(frame);
+      closeTracked('VideoFrame', out);
+    } finally {
+      this.frameIndex = 0;
+      this.smoother.reset();
+      this.stage?.reset?.();
+    }
   }
 
   info(): EngineInfo {
@@ -87,6 +108,11 @@ export class Engine {
 
   updateSettings(settings: RelightSettings): void {
     this.settings = settings;
+  }
+
+  setCustomLighting(irradianceSh: Float32Array | null): void {
+    this.customLighting = irradianceSh;
+    this.stage?.setCustomLighting?.(irradianceSh);
   }
 
   injectFault(kind: FaultKind | null): void {

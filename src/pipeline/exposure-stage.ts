@@ -73,6 +73,10 @@ export class ExposureStage implements FrameStage {
     return result;
   }
 
+  reset(): void {
+    this.gains = null;
+  }
+
   lastTimings(): StageTimings {
     return this.timings;
   }

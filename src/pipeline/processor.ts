@@ -25,6 +25,8 @@ export interface FrameProcessor {
   init(config: EngineConfig, onProgress?: (what: string, fraction: number) => void): Promise<EngineInfo>;
   process(frame: VideoFrame): Promise<ProcessResult>;
   updateSettings(settings: RelightSettings): void;
+  /** The user's environment lighting (27 floats irradiance SH) for preset 'custom'; null clears it. */
+  setCustomLighting(irradianceSh: Float32Array | null): void;
   /** Development fault injection (tests): the next frames fail as `kind` says. */
   injectFault(kind: FaultKind | null): void;
   /** Open-handle counts in the host's realm, as last known. */
@@ -64,6 +66,10 @@ export class LocalProcessor implements FrameProcessor {
 
   updateSettings(settings: RelightSettings): void {
     this.engine?.updateSettings(settings);
+  }
+
+  setCustomLighting(irradianceSh: Float32Array | null): void {
+    this.engine?.setCustomLighting(irradianceSh);
   }
 
   injectFault(kind: FaultKind | null): void {

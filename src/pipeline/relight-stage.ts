@@ -78,8 +78,8 @@ export class RelightStage implements FrameStage {
     void tier;
   }
 
-  setCustomLighting(custom: CustomLighting | undefined): void {
-    this.custom = custom;
+  setCustomLighting(irradianceSh: Float32Array | null): void {
+    this.custom = irradianceSh ? { irradianceSh } : undefined;
     this.lightingKey = '';
   }
 
@@ -128,6 +128,11 @@ export class RelightStage implements FrameStage {
       this.lightingKey = key;
     }
     return this.lighting;
+  }
+
+  reset(): void {
+    this.geometry = null;
+    this.renderer?.reset();
   }
 
   lastTimings(): StageTimings {

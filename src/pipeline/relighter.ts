@@ -86,6 +86,11 @@ export interface Relighter {
   on<K extends keyof RelighterEvents>(type: K, listener: (detail: RelighterEvents[K]) => void): () => void;
   /** Resolves when frames are being processed (or immediately if they already are). */
   whenProcessing(timeoutMs?: number): Promise<void>;
+  /**
+   * Lights the person with the user's own environment map (.hdr or .exr bytes) and selects preset 'custom'.
+   * Rejects with RelightError('invalid-hdr') and a clear message on a bad file; the current lighting stays.
+   */
+  setEnvironment(data: ArrayBuffer | Blob, name?: string): Promise<void>;
   /** Development/testing: make the processor fail as `kind` says. */
   injectFault(kind: FaultKind | null): void;
   dispose(): Promise<void>;
@@ -130,6 +135,7 @@ class RelighterImpl implements Relighter {
   private statsTimer: ReturnType<typeof setInterval> | null = null;
   private processingWaiters: (() => void)[] = [];
   private pendingFault: FaultKind | null = null;
+  private customLighting: Float32Array | null = null;
   private readonly options: RelighterOptions;
   private readonly onCspViolation = (e: SecurityPolicyViolationEvent) => {
     if (e.effectiveDirective === 'worker-src' || e.effectiveDirective === 'script-src' || e.effectiveDirective === 'child-src') {
@@ -217,6 +223,16 @@ class RelighterImpl implements Relighter {
         resolve();
       });
     });
+  }
+
+  async setEnvironment(data: ArrayBuffer | Blob, name?: string): Promise<void> {
+    const bytes = data instanceof Blob ? await data.arrayBuffer() : data;
+    const { decodeHdr } = await import('../lighting/hdr-loader.js');
+    const { lightingFromEnvMap } = await import('../lighting/resolve.js');
+    const env = await decodeHdr(bytes, name);
+    this.customLighting = Float32Array.from(lightingFromEnvMap(env).irradianceSh);
+    this.processor?.setCustomLighting(this.customLighting);
+    this.update({ preset: 'custom' });
   }
 
   injectFault(kind: FaultKind | null): void {
@@ -371,6 +387,7 @@ class RelighterImpl implements Relighter {
         return;
       }
       processor.onFatal((e) => this.fail(e, processor));
+      if (this.customLighting) processor.setCustomLighting(this.customLighting);
       if (this.pendingFault) processor.injectFault(this.pendingFault);
       this.pendingFault = null;
       const recovering = this.failures > 0;

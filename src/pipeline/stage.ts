@@ -34,5 +34,9 @@ export interface FrameStage {
   lastTimings(): StageTimings;
   /** A short human description of the backend in use (e.g. 'webgpu', 'cpu'). */
   backend(): string;
+  /** Drops temporal state (after the engine's warm-up frame, or a camera switch). Optional. */
+  reset?(): void;
+  /** The user's own environment (irradiance SH, 27 floats) for preset 'custom'; null clears it. Optional. */
+  setCustomLighting?(irradianceSh: Float32Array | null): void;
   dispose(): void;
 }

@@ -62,6 +62,9 @@ async function handle(msg: ToWorker): Promise<void> {
     case 'settings':
       engine?.updateSettings(msg.settings);
       return;
+    case 'custom-lighting':
+      engine?.setCustomLighting(msg.irradianceSh);
+      return;
     case 'fault':
       hang = msg.kind === 'hang';
       if (msg.kind === 'crash') {

@@ -11,6 +11,7 @@ export type ToWorker =
   | { type: 'frame'; id: number; frame: VideoFrame }
   | { type: 'settings'; settings: RelightSettings }
   | { type: 'fault'; kind: FaultKind | null }
+  | { type: 'custom-lighting'; irradianceSh: Float32Array | null }
   | { type: 'dispose' };
 
 export type FromWorker =
@@ -21,7 +22,7 @@ export type FromWorker =
   | { type: 'progress'; what: string; fraction: number }
   | { type: 'disposed'; leaks: Record<string, number> };
 
-const TO_WORKER = new Set(['init', 'frame', 'settings', 'fault', 'dispose']);
+const TO_WORKER = new Set(['init', 'frame', 'settings', 'fault', 'custom-lighting', 'dispose']);
 const FROM_WORKER = new Set(['ready', 'init-error', 'result', 'frame-error', 'progress', 'disposed']);
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -41,6 +42,10 @@ export function parseToWorker(data: unknown): ToWorker {
   }
   if (data.type === 'init' && !isObject(data.config)) throw new RelightError('protocol', 'init message without config');
   if (data.type === 'settings' && !isObject(data.settings)) throw new RelightError('protocol', 'settings message without settings');
+  if (data.type === 'custom-lighting' && data.irradianceSh !== null &&
+    !(data.irradianceSh instanceof Float32Array && data.irradianceSh.length === 27 && data.irradianceSh.every(Number.isFinite))) {
+    throw new RelightError('protocol', 'custom-lighting message needs 27 finite floats or null');
+  }
   return data as unknown as ToWorker;
 }
 

@@ -97,6 +97,10 @@ export class WorkerProcessor implements FrameProcessor {
     this.post({ type: 'settings', settings });
   }
 
+  setCustomLighting(irradianceSh: Float32Array | null): void {
+    this.post({ type: 'custom-lighting', irradianceSh });
+  }
+
   injectFault(kind: FaultKind | null): void {
     this.post({ type: 'fault', kind });
   }

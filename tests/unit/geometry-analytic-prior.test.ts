@@ -105,14 +105,15 @@ describe('AnalyticPriorEstimator (synthetic landmarks)', () => {
     expect(maxJump).toBeLessThan(0.45);
   });
 
-  it('blend: confidence cf + (1 - cf) cs, normal between the two', () => {
+  it('blend: confidence cf + (1 - cf) cs, normal weighted cf : (1 - cf) cs', () => {
     const faceN = new Float32Array([1, 0, 0]), faceC = new Float32Array([0.5]);
     const silN = new Float32Array([0, 0, 1]), silC = new Float32Array([0.5]);
     const outN = new Float32Array(3), outC = new Float32Array(1);
     blendFaceOverSilhouette(faceN, faceC, silN, silC, outN, outC);
     expect(outC[0]).toBeCloseTo(0.75, 6);
-    expect(outN[0]).toBeCloseTo(Math.SQRT1_2, 6);
-    expect(outN[2]).toBeCloseTo(Math.SQRT1_2, 6);
+    const l = Math.hypot(0.5, 0.25);
+    expect(outN[0]).toBeCloseTo(0.5 / l, 6);
+    expect(outN[2]).toBeCloseTo(0.25 / l, 6);
   });
 
   it('smooths small motion over time and resets on large motion', async () => {
