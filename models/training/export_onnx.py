@@ -85,7 +85,22 @@ def write_fixtures(model: torch.nn.Module, size: int, onnx_info: dict, out_dir: 
         'outputNames': OUTPUT_NAMES, 'tolerance': 1e-4, 'torch': torch.__version__, 'cases': cases,
     }
     write_json(out_dir / 'fixtures.json', index)
+    write_preprocess_fixture(out_dir)
     return index
+
+
+def write_preprocess_fixture(out_dir: Path = FIXTURE_DIR) -> None:
+    """A random RGBA image and its cv2.INTER_AREA downscale (what pack_data.py uses), so the TypeScript area
+    resampler in src/geometry/student-io.ts is checked against the training-time preprocessing."""
+    import cv2
+    rng = np.random.default_rng(77)
+    src = rng.integers(0, 256, (30, 40, 3), dtype=np.uint8)
+    src = cv2.GaussianBlur(src, (3, 3), 0)
+    small = cv2.resize(src, (16, 12), interpolation=cv2.INTER_AREA)
+    odd = cv2.resize(src, (13, 10), interpolation=cv2.INTER_AREA)
+    write_json(out_dir / 'preprocess.json', {
+        'note': 'cv2.resize INTER_AREA of an RGB8 image (row-major, interleaved)', 'src': {'w': 40, 'h': 30, 'rgb': src.reshape(-1).tolist()},
+        'area16x12': small.reshape(-1).tolist(), 'area13x10': odd.reshape(-1).tolist()})
 
 
 def main() -> None:

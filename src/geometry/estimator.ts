@@ -5,7 +5,7 @@
  * - `AnalyticPriorEstimator` (analytic-prior.ts): MediaPipe face-landmark mesh normals + silhouette
  *   (mask inflation) normals for hair and body, blended by confidence. Slow-ish, no learning.
  * - `StudentEstimator` (student-estimator.ts): the distilled ONNX student through onnxruntime-web.
- * - `SilhouetteEstimator`: mask inflation only (no face model), the cheapest fallback.
+ * - `SilhouetteEstimator` (silhouette-estimator.ts): mask inflation only (no face model), the cheapest fallback.
  *
  * Ownership: `estimate` BORROWS the frame and the mask; the returned GeometryMaps are plain arrays owned by the
  * caller. Estimators may keep internal history (temporal smoothing) but never the frame.

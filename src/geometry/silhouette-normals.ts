@@ -27,8 +27,11 @@ export interface SilhouetteOptions {
   radiusFrac?: number;
   /** Mask value that counts as person. Default 0.5. */
   threshold?: number;
-  /** Gaussian sigma of the height-field blur, in grid pixels. Default 1.2. */
-  blurSigmaPx?: number;
+  /**
+   * Gaussian sigma of the height-field blur as a fraction of the frame height (so the result does not depend on
+   * the grid size). Default 0.015: 1.4 px on a 96-row grid, 3.8 px on 256 rows.
+   */
+  blurSigmaFrac?: number;
   /** Confidence = confidenceScale * mask. Default 0.5. */
   confidenceScale?: number;
 }
@@ -139,8 +142,8 @@ export class SilhouetteInflator {
       const d = Number.isFinite(dist[i]!) ? Math.max(dist[i]! - half, 0.25 * half) : R;
       height[i] = d >= R ? R : Math.sqrt(2 * R * d - d * d);
     }
-    const sigma = opts.blurSigmaPx ?? 1.2;
-    if (sigma > 0) this.blurInside(height, inside, W, H, sigma);
+    const sigma = opts.blurSigmaFrac ?? 0.015;
+    if (sigma / pixelHeight > 0.3) this.blurInside(height, inside, W, H, sigma / pixelWidth, sigma / pixelHeight);
 
     for (let y = 0; y < H; y++) {
       for (let x = 0; x < W; x++) {
@@ -170,9 +173,9 @@ export class SilhouetteInflator {
    * Separable Gaussian of h over person pixels, background counting as h = 0 (the profile must still fall to 0
    * at the outline); taps beyond the grid edge are dropped and renormalised (the body continues there).
    */
-  private blurInside(h: Float32Array, inside: Uint8Array, W: number, H: number, sigma: number): void {
-    const k = gaussianKernel(sigma);
-    const r = (k.length - 1) / 2;
+  private blurInside(h: Float32Array, inside: Uint8Array, W: number, H: number, sigmaXPx: number, sigmaYPx: number): void {
+    let k = gaussianKernel(sigmaXPx);
+    let r = (k.length - 1) / 2;
     const tmp = this.tmp;
     for (let y = 0; y < H; y++) {
       for (let x = 0; x < W; x++) {
@@ -193,6 +196,8 @@ export class SilhouetteInflator {
         tmp[i] = s / w;
       }
     }
+    k = gaussianKernel(sigmaYPx);
+    r = (k.length - 1) / 2;
     for (let y = 0; y < H; y++) {
       for (let x = 0; x < W; x++) {
         const i = y * W + x;

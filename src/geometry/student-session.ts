@@ -25,6 +25,26 @@ export interface StudentSessionOptions {
   backend?: 'auto' | StudentBackend;
   /** Upper bound on wasm threads; used only when cross-origin isolated. */
   maxThreads?: number;
+  /** Serve ORT's .wasm/.mjs from here (laid out as STUDENT_ASSET_FILES says) instead of the bundle's URLs. */
+  assetBaseUrl?: string | undefined;
+}
+
+/** File layout under `assetBaseUrl` for hosts that copy the assets (the extension, an embedding page). */
+export const STUDENT_ASSET_FILES = {
+  model: 'models/student.onnx',
+  wasm: { wasm: 'wasm/ort-wasm-simd-threaded.wasm', mjs: 'wasm/ort-wasm-simd-threaded.mjs' },
+  webgpu: { wasm: 'wasm/ort-wasm-simd-threaded.asyncify.wasm', mjs: 'wasm/ort-wasm-simd-threaded.asyncify.mjs' },
+} as const;
+
+function baseUrl(assetBaseUrl: string): URL {
+  return new URL(assetBaseUrl.endsWith('/') ? assetBaseUrl : `${assetBaseUrl}/`, globalThis.location?.href);
+}
+
+/** The student model's URL: from `assetBaseUrl`, else the bundled models/student.onnx. */
+export function studentModelUrl(assetBaseUrl?: string): string {
+  if (assetBaseUrl) return new URL(STUDENT_ASSET_FILES.model, baseUrl(assetBaseUrl)).href;
+  // Literal `new URL(..., import.meta.url)` so Vite emits the model as an asset in builds.
+  return new URL('../../models/student.onnx', import.meta.url).href;
 }
 
 export interface StudentSession {
@@ -60,10 +80,19 @@ export function wasmThreadCount(maxThreads = 4): number {
   return Math.max(1, Math.min(maxThreads, cores - 1 || 1));
 }
 
-async function loadOrt(backend: StudentBackend, numThreads: number): Promise<Ort> {
+async function loadOrt(backend: StudentBackend, numThreads: number, assetBaseUrl?: string): Promise<Ort> {
   const ort: Ort = backend === 'webgpu' ? await import('onnxruntime-web/webgpu') : await import('onnxruntime-web/wasm');
   ort.env.wasm.numThreads = numThreads;
-  ort.env.wasm.wasmPaths = backend === 'webgpu' ? { wasm: webgpuWasmUrl, mjs: webgpuMjsUrl } : { wasm: wasmUrl, mjs: wasmMjsUrl };
+  const abs = (u: string) => new URL(u, import.meta.url).href;
+  if (assetBaseUrl) {
+    const files = STUDENT_ASSET_FILES[backend];
+    const base = baseUrl(assetBaseUrl);
+    ort.env.wasm.wasmPaths = { wasm: new URL(files.wasm, base).href, mjs: new URL(files.mjs, base).href };
+  } else {
+    ort.env.wasm.wasmPaths = backend === 'webgpu'
+      ? { wasm: abs(webgpuWasmUrl), mjs: abs(webgpuMjsUrl) }
+      : { wasm: abs(wasmUrl), mjs: abs(wasmMjsUrl) };
+  }
   return ort;
 }
 
@@ -72,8 +101,15 @@ export async function createStudentSession(model: string | Uint8Array, opts: Stu
   const want = opts.backend ?? 'auto';
   const backend: StudentBackend = want === 'auto' ? ((await hasRealWebGpuAdapter()) ? 'webgpu' : 'wasm') : want;
   const numThreads = backend === 'wasm' ? wasmThreadCount(opts.maxThreads) : 1;
-  const ort = await loadOrt(backend, numThreads);
-  const bytes = typeof model === 'string' ? new Uint8Array(await (await fetch(model)).arrayBuffer()) : model;
+  const ort = await loadOrt(backend, numThreads, opts.assetBaseUrl);
+  let bytes: Uint8Array;
+  if (typeof model === 'string') {
+    const res = await fetch(model);
+    if (!res.ok) throw new Error(`[StudentSession] model ${model} answered HTTP ${res.status}`);
+    bytes = new Uint8Array(await res.arrayBuffer());
+  } else {
+    bytes = model;
+  }
   const session = await ort.InferenceSession.create(bytes, {
     executionProviders: [backend],
     graphOptimizationLevel: 'all',

@@ -324,6 +324,7 @@ export function estimateSourceLighting(
   checkSameSize(guide, geometry);
   const n = guide.widthPx * guide.heightPx;
   const M = new Float64Array(81);
+  const tri = new Float64Array(45);
   const rhs = new Float64Array(9);
   const b = new Float64Array(9);
   let sw = 0, swL = 0, swR = 0, swG = 0, swB = 0, swLL = 0, count = 0;
@@ -337,10 +338,12 @@ export function estimateSourceLighting(
     const r = gd[p * 4]!, g = gd[p * 4 + 1]!, bb = gd[p * 4 + 2]!;
     const L = luminance(r, g, bb);
     basisInto(nx, ny, nz, b);
+    // Lower triangle of M += w b b^T, row by row (45 products).
+    let o = 0;
     for (let i = 0; i < 9; i++) {
       const wbi = w * b[i]!;
       rhs[i] = rhs[i]! + wbi * L;
-      for (let j = 0; j <= i; j++) M[i * 9 + j] = M[i * 9 + j]! + wbi * b[j]!;
+      for (let j = 0; j <= i; j++, o++) tri[o] = tri[o]! + wbi * b[j]!;
     }
     sw += w; swL += w * L; swLL += w * L * L;
     swR += w * r; swG += w * g; swB += w * bb;
@@ -348,9 +351,9 @@ export function estimateSourceLighting(
   }
   if (count < params.minEstimatePixels || !(swL > 0)) return null;
   let trace = 0;
-  for (let i = 0; i < 9; i++) {
+  for (let i = 0, o = 0; i < 9; i++) {
+    for (let j = 0; j <= i; j++, o++) M[i * 9 + j] = M[j * 9 + i] = tri[o]!;
     trace += M[i * 9 + i]!;
-    for (let j = 0; j < i; j++) M[j * 9 + i] = M[i * 9 + j]!;
   }
   const lambda = (params.ridge * trace) / 9;
   for (let i = 1; i < 9; i++) M[i * 9 + i] = M[i * 9 + i]! + lambda;
@@ -395,18 +398,24 @@ export interface RatioNormalisation {
   readonly meanRatio: [number, number, number];
 }
 
-/** Irradiance / shading of an RGB SH at a normal; `k` selects the channel. Inlined form of shEval. */
-function evalSh(sh: ArrayLike<number>, c: number, b: Float64Array): number {
-  let s = 0;
-  for (let k = 0; k < 9; k++) s += sh[k * 3 + c]! * b[k]!;
-  return s;
+/**
+ * Unrolled SH evaluation on Float64Array coefficients (one monomorphic shape, so V8 inlines them; these run per
+ * low-res pixel several times a frame). Same basis as core/sh.ts.
+ */
+function evalRgbInto(c: Float64Array, x: number, y: number, z: number, out: Float64Array): void {
+  const b1 = SH_C1 * y, b2 = SH_C1 * z, b3 = SH_C1 * x, b4 = SH_C2 * x * y, b5 = SH_C2 * y * z;
+  const b6 = SH_C3 * (3 * z * z - 1), b7 = SH_C2 * x * z, b8 = SH_C4 * (x * x - y * y);
+  out[0] = SH_C0 * c[0]! + b1 * c[3]! + b2 * c[6]! + b3 * c[9]! + b4 * c[12]! + b5 * c[15]! + b6 * c[18]! + b7 * c[21]! + b8 * c[24]!;
+  out[1] = SH_C0 * c[1]! + b1 * c[4]! + b2 * c[7]! + b3 * c[10]! + b4 * c[13]! + b5 * c[16]! + b6 * c[19]! + b7 * c[22]! + b8 * c[25]!;
+  out[2] = SH_C0 * c[2]! + b1 * c[5]! + b2 * c[8]! + b3 * c[11]! + b4 * c[14]! + b5 * c[17]! + b6 * c[20]! + b7 * c[23]! + b8 * c[26]!;
 }
 
-function evalLum(lum: ArrayLike<number>, b: Float64Array): number {
-  let s = 0;
-  for (let k = 0; k < 9; k++) s += lum[k]! * b[k]!;
-  return s;
+function evalLum9(l: Float64Array, x: number, y: number, z: number): number {
+  return SH_C0 * l[0]! + SH_C1 * (y * l[1]! + z * l[2]! + x * l[3]!) + SH_C2 * (x * y * l[4]! + y * z * l[5]! + x * z * l[7]!) +
+    SH_C3 * (3 * z * z - 1) * l[6]! + SH_C4 * (x * x - y * y) * l[8]!;
 }
+
+const f64 = (a: ArrayLike<number>): Float64Array => Float64Array.from(a as ArrayLike<number>);
 
 /**
  * m_s and the mean ratio. Weights are geometry confidence x mask (the person), over pixels with a normal. With
@@ -422,27 +431,27 @@ export function shadingNormalisation(
 ): RatioNormalisation {
   checkSameSize(guide, geometry);
   const n = geometry.widthPx * geometry.heightPx;
-  const b = new Float64Array(9);
+  const lum = f64(sourceLum), t = f64(targetSh), e = new Float64Array(3);
   let sw = 0, ss = 0, tr = 0, tg = 0, tb = 0;
   for (let p = 0; p < n; p++) {
     const w = geometry.confidence[p]! * guide.data[p * 4 + 3]!;
     if (!(w > 0)) continue;
     const nx = geometry.normals[p * 3]!, ny = geometry.normals[p * 3 + 1]!, nz = geometry.normals[p * 3 + 2]!;
     if (nx * nx + ny * ny + nz * nz < 0.25) continue;
-    basisInto(nx, ny, nz, b);
+    evalRgbInto(t, nx, ny, nz, e);
     sw += w;
-    ss += w * Math.max(evalLum(sourceLum, b), 0);
-    tr += w * Math.max(evalSh(targetSh, 0, b), 0);
-    tg += w * Math.max(evalSh(targetSh, 1, b), 0);
-    tb += w * Math.max(evalSh(targetSh, 2, b), 0);
+    ss += w * Math.max(evalLum9(lum, nx, ny, nz), 0);
+    tr += w * Math.max(e[0]!, 0);
+    tg += w * Math.max(e[1]!, 0);
+    tb += w * Math.max(e[2]!, 0);
   }
   if (!(sw > 0) || !(ss > 0)) {
-    basisInto(0, 0, 1, b);
+    evalRgbInto(t, 0, 0, 1, e);
     sw = 1;
-    ss = Math.max(evalLum(sourceLum, b), 1e-6);
-    tr = Math.max(evalSh(targetSh, 0, b), 0);
-    tg = Math.max(evalSh(targetSh, 1, b), 0);
-    tb = Math.max(evalSh(targetSh, 2, b), 0);
+    ss = Math.max(evalLum9(lum, 0, 0, 1), 1e-6);
+    tr = Math.max(e[0]!, 0);
+    tg = Math.max(e[1]!, 0);
+    tb = Math.max(e[2]!, 0);
   }
   const meanSource = ss / sw;
   const clampR = (v: number) => Math.min(params.ratioMax, Math.max(params.ratioMin, v / (Math.PI * sw)));
@@ -451,6 +460,32 @@ export function shadingNormalisation(
     sourceFloorAbs: params.sourceFloor * meanSource,
     meanRatio: [clampR(tr), clampR(tg), clampR(tb)],
   };
+}
+
+/**
+ * Exposure-neutral copy of a target SH: scaled so that its mean luminance irradiance over the person's normals
+ * (confidence-weighted) is pi, i.e. under the convention above the person keeps their mean brightness and the
+ * light only redistributes it (and tints it). Useful for a pure directional target, whose irradiance is ~1/pi of
+ * a unit environment's and would otherwise pin every ratio at ratioMin. Returns the input if no normal is known.
+ */
+export function exposureNeutralSh(targetSh: ArrayLike<number>, geometry: GeometryMaps): Float32Array {
+  const n = geometry.widthPx * geometry.heightPx;
+  const t = f64(targetSh), e = new Float64Array(3);
+  let sw = 0, se = 0;
+  for (let p = 0; p < n; p++) {
+    const w = geometry.confidence[p]!;
+    if (!(w > 0)) continue;
+    const nx = geometry.normals[p * 3]!, ny = geometry.normals[p * 3 + 1]!, nz = geometry.normals[p * 3 + 2]!;
+    if (nx * nx + ny * ny + nz * nz < 0.25) continue;
+    evalRgbInto(t, nx, ny, nz, e);
+    sw += w;
+    se += w * luminance(Math.max(e[0]!, 0), Math.max(e[1]!, 0), Math.max(e[2]!, 0));
+  }
+  const out = Float32Array.from(targetSh);
+  if (!(sw > 0) || !(se > 0)) return out;
+  const k = (Math.PI * sw) / se;
+  for (let i = 0; i < out.length; i++) out[i] = out[i]! * k;
+  return out;
 }
 
 /**
@@ -468,25 +503,27 @@ export function computeRatioMap(
 ): Float32Array {
   const n = geometry.widthPx * geometry.heightPx;
   const R = out && out.length === n * 3 ? out : new Float32Array(n * 3);
-  const b = new Float64Array(9);
+  const lum = f64(sourceLum), t = f64(targetSh), e = new Float64Array(3);
   const [mr, mg, mb] = norm.meanRatio;
   const k = norm.meanSource / Math.PI;
+  const lo = params.ratioMin, hi = params.ratioMax, floor = norm.sourceFloorAbs;
   for (let p = 0; p < n; p++) {
-    const conf = Math.min(1, Math.max(0, geometry.confidence[p]!));
+    const c0 = geometry.confidence[p]!;
+    const conf = c0 < 0 ? 0 : c0 > 1 ? 1 : c0;
     const nx = geometry.normals[p * 3]!, ny = geometry.normals[p * 3 + 1]!, nz = geometry.normals[p * 3 + 2]!;
     if (!(conf > 0) || nx * nx + ny * ny + nz * nz < 0.25) {
       R[p * 3] = mr; R[p * 3 + 1] = mg; R[p * 3 + 2] = mb;
       continue;
     }
-    basisInto(nx, ny, nz, b);
-    const es = Math.max(evalLum(sourceLum, b), norm.sourceFloorAbs);
+    const es = Math.max(evalLum9(lum, nx, ny, nz), floor);
     const s = k / es;
-    for (let c = 0; c < 3; c++) {
-      const et = Math.max(evalSh(targetSh, c, b), 0);
-      const r = Math.min(params.ratioMax, Math.max(params.ratioMin, et * s));
-      const m = c === 0 ? mr : c === 1 ? mg : mb;
-      R[p * 3 + c] = m + (r - m) * conf;
-    }
+    evalRgbInto(t, nx, ny, nz, e);
+    const rr = Math.min(hi, Math.max(lo, Math.max(e[0]!, 0) * s));
+    const rg = Math.min(hi, Math.max(lo, Math.max(e[1]!, 0) * s));
+    const rb = Math.min(hi, Math.max(lo, Math.max(e[2]!, 0) * s));
+    R[p * 3] = mr + (rr - mr) * conf;
+    R[p * 3 + 1] = mg + (rg - mg) * conf;
+    R[p * 3 + 2] = mb + (rb - mb) * conf;
   }
   return R;
 }

@@ -15,7 +15,7 @@
 import type { GeometryMaps, Mask, TargetLighting } from '../core/types.js';
 import { palPsnr, ssim } from '../core/metrics.js';
 import { CpuRelighter } from './cpu-relighter.js';
-import type { PixelBuffer, RelightParams } from './relight-math.js';
+import { exposureNeutralSh, type PixelBuffer, type RelightParams } from './relight-math.js';
 import { directionalSh } from './synthetic-scene.js';
 
 export interface YaleBFiles {
@@ -281,7 +281,10 @@ export function relightYaleB(subject: YaleBSubject, normals: Float32Array, azimu
   }
   const geometry: GeometryMaps = { widthPx: w, heightPx: h, normals, confidence, source: 'yaleb' };
   const mask: Mask = { widthPx: w, heightPx: h, data: maskData, timestampUs: 0 };
-  const lighting: TargetLighting = { irradianceSh: yaleTargetSh(azimuthDeg, elevationDeg, opts.ambient), background: 'keep', backgroundDim: 1, strength: 1 };
+  // Exposure-neutral target (the camera's auto exposure): PAL forgives a global gain anyway, but the ratio
+  // clamps do not, and a bare directional light has ~1/pi of the "unit" irradiance (see relight-math.ts).
+  const irradianceSh = exposureNeutralSh(yaleTargetSh(azimuthDeg, elevationDeg, opts.ambient), geometry);
+  const lighting: TargetLighting = { irradianceSh, background: 'keep', backgroundDim: 1, strength: 1 };
   const relighter = new CpuRelighter();
   relighter.configure({ smoothing: 0, params: opts.params ?? {} });
   const src: PixelBuffer = { kind: 'linear', widthPx: w, heightPx: h, channels: 1, data: subject.frontal.data };

@@ -58,9 +58,12 @@ export class MediaPipeSegmenter implements Segmenter {
     ({ widthPx: this.widthPx, heightPx: this.heightPx } = SEGMENTER_MODEL_SIZES[this.variant]);
   }
 
-  /** Idempotent; concurrent calls share one initialisation. */
+  /** Idempotent; concurrent calls share one initialisation; after a failure the next call tries again. */
   init(): Promise<void> {
-    this.initPromise ??= this.doInit();
+    this.initPromise ??= this.doInit().catch((e: unknown) => {
+      this.initPromise = null;
+      throw e;
+    });
     return this.initPromise;
   }
 
@@ -103,7 +106,12 @@ export class MediaPipeSegmenter implements Segmenter {
     if (!segmenter || !canvas || !ctx) throw new RelightError('segmenter-failed', '[MediaPipeSegmenter] not initialised');
 
     const t0 = performance.now();
-    ctx.drawImage(frame, 0, 0, this.widthPx, this.heightPx);
+    try {
+      ctx.drawImage(frame, 0, 0, this.widthPx, this.heightPx);
+    } catch (e) {
+      // A closed or detached frame lands here (InvalidStateError).
+      throw new RelightError('segmenter-failed', `[MediaPipeSegmenter] cannot read the frame: ${describeError(e)}`, { cause: e });
+    }
     const t1 = performance.now();
 
     // VIDEO mode rejects non-increasing timestamps; the mask still reports the caller's timestamp.
@@ -113,10 +121,15 @@ export class MediaPipeSegmenter implements Segmenter {
     // Assigned in the callback, which segmentForVideo runs synchronously (hence the casts against narrowing).
     let data = null as Float32Array | null;
     let t2 = t1 as number;
-    segmenter.segmentForVideo(canvas, graphTimestampMs, (result: ImageSegmenterResult) => {
-      t2 = performance.now();
-      data = takePersonConfidence(result, this.widthPx, this.heightPx);
-    });
+    try {
+      segmenter.segmentForVideo(canvas, graphTimestampMs, (result: ImageSegmenterResult) => {
+        t2 = performance.now();
+        data = takePersonConfidence(result, this.widthPx, this.heightPx);
+      });
+    } catch (e) {
+      if (e instanceof RelightError) throw e;
+      throw new RelightError('segmenter-failed', `[MediaPipeSegmenter] inference failed: ${describeError(e)}`, { cause: e });
+    }
     const t3 = performance.now();
     if (!data) throw new RelightError('segmenter-failed', '[MediaPipeSegmenter] no confidence mask returned');
     this.timings = { resizeMs: t1 - t0, inferenceMs: t2 - t1, copyMs: t3 - t2 };

@@ -23,6 +23,7 @@ interface SegmentCaseSpec {
 }
 interface SegmentRunOptions {
   model?: 'general' | 'landscape';
+  delegate?: 'CPU' | 'GPU';
   assetBaseUrl?: string;
   iterations: number;
   overlay: boolean;
@@ -214,6 +215,16 @@ describe('MediaPipeSegmenter in Chromium', () => {
     expectGoodMasks(result, { widthPx: 256, heightPx: 144 });
   });
 
+  it('also runs with the GPU delegate (WebGL; SwiftShader here, so slow: correctness only)', async () => {
+    for (const realm of ['main', 'worker'] as const) {
+      const result = await runOn(page, realm, portraits.length ? portraits.slice(0, 1) : [syntheticSpec(640, 480)],
+        { delegate: 'GPU', iterations: 2, overlay: false });
+      report(result, `gpu-${realm}`);
+      expect(result.backend).toBe('mediapipe-gpu');
+      expectGoodMasks(result, { widthPx: 256, heightPx: 256 });
+    }
+  });
+
   it('loads wasm and model only from assetBaseUrl when one is given', async () => {
     // A host layout built from the same files (see SEGMENTER_ASSET_FILES), served by the dev server.
     const root = resolve(ARTIFACTS_DIR, 'segment-assets');
@@ -244,6 +255,21 @@ describe('MediaPipeSegmenter in Chromium', () => {
     } finally {
       page.context().off('request', onRequest);
     }
+  });
+
+  it('reports failures with stable codes and survives a bad frame', async () => {
+    const r = await page.evaluate(
+      (base) => (window as unknown as { segmentTest: { errors: (b: string) => Promise<Record<string, unknown>> } }).segmentTest.errors(base),
+      `${baseUrl}/tests/.artifacts/no-such-assets/`,
+    );
+    console.log(`[${WHO}] errors: ${JSON.stringify(r)}`);
+    expect(r.missingAssets).toBe('segmenter-failed');
+    expect(r.missingAssetsMessage).toMatch(/HTTP 404.*build:models/);
+    expect(r.closedFrame).toBe('segmenter-failed');
+    expect(r.timestampsUs).toEqual([20_000, 20_000, 5_000]);
+    expect(r.freshArrays).toBe(true);
+    expect(r.afterDispose).toBe('disposed');
+    expect(r.totalOpen).toBe(0);
   });
 
   it('sends nothing off the machine (tasks-vision metrics upload disabled)', () => {

@@ -3,7 +3,7 @@
  * frame (image cover-cropped to the frame size, or a drawn synthetic person), runs MediaPipeSegmenter +
  * AnalyticPriorEstimator (real tasks-vision FaceLandmarker) for a few frames, and reports mean normals in face
  * regions located by the detected landmarks, timings, a composite PNG and the leak tracker's counts.
- * Also `dumpPrior`: one image -> the prior's layers as PNGs (scripts/dump-priors.mjs uses it).
+ * (scripts/dump-priors.mjs uses geometry-dump-page.ts instead.)
  */
 import { closeTracked, resetLeakTracker, totalOpen, openCounts, trackOpen } from '../../../src/core/leak-tracker.js';
 import type { GeometryMaps, Mask } from '../../../src/core/types.js';

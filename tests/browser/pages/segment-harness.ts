@@ -27,6 +27,7 @@ export interface SegmentCase {
 
 export interface SegmentRunOptions {
   model?: SegmenterModelVariant;
+  delegate?: 'CPU' | 'GPU';
   assetBaseUrl?: string;
   /** Timed segment() calls per case (after one warm-up call). */
   iterations: number;
@@ -197,7 +198,7 @@ async function overlayPng(frame: VideoFrame, mask: Mask, c: SegmentCase): Promis
 }
 
 export async function runSegmentCases(realm: string, cases: SegmentCase[], opts: SegmentRunOptions): Promise<RunResult> {
-  const segmenter = new MediaPipeSegmenter({ assetBaseUrl: opts.assetBaseUrl, model: opts.model });
+  const segmenter = new MediaPipeSegmenter({ assetBaseUrl: opts.assetBaseUrl, model: opts.model, delegate: opts.delegate });
   const tInit = performance.now();
   await segmenter.init();
   const initMs = performance.now() - tInit;

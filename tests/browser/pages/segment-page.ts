@@ -275,4 +275,38 @@ async function camera(realm: 'main' | 'worker', options: CameraOptions): Promise
   }
 }
 
-(window as unknown as { segmentTest: unknown }).segmentTest = { run, camera };
+/** What a caller sees when things go wrong: error codes, and whether the segmenter survives. */
+async function errors(missingAssetBaseUrl: string): Promise<Record<string, unknown>> {
+  const codeOf = async (p: Promise<unknown>) => p.then(() => 'resolved', (e: unknown) => (e as { code?: string }).code ?? String(e));
+  const out: Record<string, unknown> = {};
+  const missing = new MediaPipeSegmenter({ assetBaseUrl: missingAssetBaseUrl });
+  out.missingAssets = await codeOf(missing.init());
+  out.missingAssetsMessage = await missing.init().catch((e: Error) => e.message);
+  missing.dispose();
+
+  const seg = new MediaPipeSegmenter();
+  await seg.init();
+  const canvas = new OffscreenCanvas(320, 240);
+  canvas.getContext('2d')!.fillRect(0, 0, 320, 240);
+  const closed = new VideoFrame(canvas, { timestamp: 0 });
+  closed.close();
+  out.closedFrame = await codeOf(seg.segment(closed, 10));
+  const frame = trackOpen('VideoFrame', new VideoFrame(canvas, { timestamp: 0 }));
+  try {
+    // Still usable after a bad frame; equal and decreasing timestamps are accepted and reported back as given.
+    const a = await seg.segment(frame, 20);
+    const b = await seg.segment(frame, 20);
+    const c = await seg.segment(frame, 5);
+    out.timestampsUs = [a.timestampUs, b.timestampUs, c.timestampUs];
+    out.freshArrays = a.data !== b.data && b.data !== c.data;
+  } finally {
+    closeTracked('VideoFrame', frame);
+  }
+  seg.dispose();
+  seg.dispose();
+  out.afterDispose = await codeOf(seg.segment(frame, 30));
+  out.totalOpen = totalOpen();
+  return out;
+}
+
+(window as unknown as { segmentTest: unknown }).segmentTest = { run, camera, errors };
