@@ -13,7 +13,7 @@
  *   relative RMS residual on three subjects), so the maths runs on 'linear' pixel buffers.
  */
 import type { GeometryMaps, Mask, TargetLighting } from '../core/types.js';
-import { palPsnr, ssim } from '../core/metrics.js';
+import { palApply, palFit, psnr as psnrMetric, ssim } from '../core/metrics.js';
 import { CpuRelighter } from './cpu-relighter.js';
 import { exposureNeutralSh, type PixelBuffer, type RelightParams } from './relight-math.js';
 import { directionalSh } from './synthetic-scene.js';
@@ -297,7 +297,7 @@ export interface YaleBScore {
   readonly image: string;
   readonly azimuthDeg: number;
   readonly elevationDeg: number;
-  /** PAL-aligned PSNR (dB) over the face region, per method. */
+  /** PAL-aligned PSNR (dB) and SSIM over the face region, per method. */
   readonly psnr: Record<string, number>;
   readonly ssim: Record<string, number>;
 }
@@ -314,10 +314,14 @@ export function scoreSubject(subject: YaleBSubject, methods: readonly YaleBMetho
   const scores: YaleBScore[] = [];
   for (const img of subject.images) {
     const psnr: Record<string, number> = {}, ss: Record<string, number> = {};
+    const psnr1 = (a: Float32Array, b: Float32Array, r: Uint8Array) => psnrMetric(a, b, 1, r);
     for (const m of methods) {
       const pred = m.normals ? relightYaleB(subject, m.normals, img.azimuthDeg, img.elevationDeg, m.options) : subject.frontal.data;
-      psnr[m.name] = palPsnr(pred, img.data, 1, subject.region);
-      ss[m.name] = ssim(pred, img.data, subject.widthPx, subject.heightPx, subject.region);
+      // Both metrics on the PAL-aligned prediction: SSIM is not gain-invariant, and the renderer's exposure
+      // convention (keep the mean brightness) differs from the photos' (fixed camera, dimmer side lights).
+      const aligned = palApply(palFit(pred, img.data, 1, subject.region), pred);
+      psnr[m.name] = psnr1(aligned, img.data, subject.region);
+      ss[m.name] = ssim(aligned, img.data, subject.widthPx, subject.heightPx, subject.region);
     }
     scores.push({ subject: subject.id, image: img.name, azimuthDeg: img.azimuthDeg, elevationDeg: img.elevationDeg, psnr, ssim: ss });
   }

@@ -17,7 +17,8 @@ import type { GeometryCaseSpec } from './pages/geometry-page.js';
 
 const baseUrl = inject('baseUrl');
 const WHO = 'geometry-prior.test';
-const OPTIONS: GeometryRunOptions = { frameWidthPx: 640, frameHeightPx: 480, iterations: 12, png: true };
+// RL_GEOMETRY_ITERATIONS=30 for a steadier timing run.
+const OPTIONS: GeometryRunOptions = { frameWidthPx: 640, frameHeightPx: 480, iterations: Number(process.env.RL_GEOMETRY_ITERATIONS ?? 12), png: true };
 const PORTRAITS = ['portraits/neutral_front/001_03.jpg', 'portraits/lisa/lisa1.jpg', 'portraits/zoom/30cm.jpg', 'portraits/canada/003f.jpg'];
 
 function specs(): GeometryCaseSpec[] {

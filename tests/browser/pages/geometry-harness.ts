@@ -33,6 +33,14 @@ export interface RegionStat {
   pixels: number;
 }
 
+export interface FaceRegions {
+  nose: RegionStat;
+  imageLeftCheek: RegionStat;
+  imageRightCheek: RegionStat;
+  forehead: RegionStat;
+  chin: RegionStat;
+}
+
 export interface GeometryCaseResult {
   name: string;
   faceFound: boolean;
@@ -40,9 +48,9 @@ export interface GeometryCaseResult {
   gridHeightPx: number;
   source: string;
   /** Region stats on the final (blended, smoothed) maps. */
-  regions: Record<string, RegionStat> | null;
+  regions: FaceRegions | null;
   /** Region stats on the face layer alone (before the blend with the silhouette). */
-  faceRegions: Record<string, RegionStat> | null;
+  faceRegions: FaceRegions | null;
   maxConfidence: number;
   /** Fraction of grid pixels with confidence > 0 / with face confidence > 0.5. */
   knownFrac: number;
@@ -113,7 +121,7 @@ function drawSynthetic(ctx: OffscreenCanvasRenderingContext2D, W: number, H: num
 export function regionStats(
   maps: { widthPx: number; heightPx: number; normals: Float32Array | null; confidence: Float32Array | null },
   layers: PriorLayers | null,
-): Record<string, RegionStat> | null {
+): FaceRegions | null {
   const lm = layers?.landmarks?.points;
   if (!lm || !maps.normals || !maps.confidence) return null;
   const W = maps.widthPx, H = maps.heightPx;
