@@ -125,7 +125,13 @@ class Bridge {
   }
 
   private async disposeAll(): Promise<void> {
-    await Promise.all([...this.sessions.keys()].map((id) => this.stop(id)));
+    // Leaving the page: report first (the page may be gone before the disposals finish).
+    const ids = [...this.sessions.keys()];
+    if (ids.length === 0 && this.rawCameras === 0) return;
+    this.rawCameras = 0;
+    const closing = ids.map((id) => this.stop(id));
+    this.reportCallState();
+    await Promise.all(closing);
   }
 
   private loadHost(): Promise<RelightHostModule> {

@@ -28,7 +28,7 @@ export interface RelightHostModule {
 }
 
 /** Packaged files live at the extension root: engine/ (this module), worker/, wasm/, models/. */
-const EXTENSION_ROOT = new URL('../', import.meta.url).href;
+const EXTENSION_ROOT = new URL(/* @vite-ignore */ '../', import.meta.url).href;
 
 export function blobWorkerFactory(): Worker {
   const bundle = new URL(workerBundleUrl, import.meta.url).href;

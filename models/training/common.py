@@ -169,7 +169,9 @@ def fit_sh_np(normals: np.ndarray, values: np.ndarray, weights: np.ndarray, ridg
 
 
 def normals_from_png(img: np.ndarray) -> np.ndarray:
-    """RGB8 (H, W, 3) with n*0.5+0.5 -> float normals, renormalised (zero where the PNG was (0,0,0)-ish)."""
+    """RGB8 (H, W, 3) with n*0.5+0.5 -> float normals, renormalised. Unknown pixels are (0,0,0) in the dump-priors
+    format (a real camera-facing normal has blue >= 128) or mid-grey (zero vector): both become zero."""
     n = img.astype(np.float32) / 255.0 * 2.0 - 1.0
     ln = np.linalg.norm(n, axis=-1, keepdims=True)
-    return np.where(ln > 0.5, n / np.maximum(ln, 1e-6), 0.0).astype(np.float32)
+    ok = (ln > 0.5) & (img[..., 2:3] >= 128)
+    return np.where(ok, n / np.maximum(ln, 1e-6), 0.0).astype(np.float32)

@@ -206,6 +206,8 @@ def main() -> None:
     ap.add_argument('--no-build', action='store_true', help='never rebuild the pack (GPU machine: no shared data)')
     ap.add_argument('--install', action='store_true', help='copy the ONNX to models/student.onnx and write fixtures')
     ap.add_argument('--steps', type=int, help='override optim.steps (smoke tests)')
+    ap.add_argument('--no-export', action='store_true',
+                    help='skip the ONNX export (export later with torch 1.13: export_onnx.py --checkpoint)')
     args = ap.parse_args()
     cfg = load_config(args.config)
     if args.steps:
@@ -237,13 +239,22 @@ def main() -> None:
     oc = cfg['optim']
     opt = torch.optim.AdamW(model.parameters(), lr=oc['lr'], weight_decay=oc['weight_decay'])
     steps = oc['steps']
+    time_limit = cfg.get('time_limit_s')
+    t0 = time.time()
+
+    def progress(step_done: int) -> float:
+        """Fraction of the schedule done: by steps, or by wall time when the config sets time_limit_s (GPU runs:
+        the cosine decay then always completes inside the device's time slot; such runs are not bit-reproducible)."""
+        p = step_done / steps
+        if time_limit:
+            p = max(p, (time.time() - t0) / time_limit)
+        return min(p, 1.0)
+
     sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min(1.0, (s + 1) / oc['warmup']) * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps))))
+        opt, lambda s: min(1.0, (s + 1) / oc['warmup']) * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * progress(s)))))
     gen = torch.Generator(device=device).manual_seed(cfg['seed'])
     log = open(out / 'log.jsonl', 'w')
     print(f'[Train] model: {count_params(model)} params, {count_macs(build_model(cfg), cfg["data"]["size"]) / 1e6:.1f} M MACs')
-    t0 = time.time()
-    time_limit = cfg.get('time_limit_s')
     acc: dict[str, float] = {}
     step = 0
     for step in range(1, steps + 1):
@@ -276,8 +287,10 @@ def main() -> None:
             print(f'[Train] step {step} loss {rec["total"]:.4f} face {rec["normal_face"]:.4f} ps {rec["normal_ps"]:.4f} '
                   f'render {rec["render"]:.4f} temporal {rec["temporal"]:.4f} {rec["elapsed_s"]}s'
                   + (f' | yale {ev["student_deg"]:.2f} deg (template {ev["template_deg"]:.2f})' if ev else ''))
-        if time_limit and time.time() - t0 > time_limit:
+        if time_limit and progress(step) >= 1.0 and step < steps:
             print(f'[Train] time limit {time_limit}s reached at step {step}')
+            rec = {'step': step, 'elapsed_s': round(time.time() - t0, 1), 'stopped': 'time_limit'}
+            log.write(json.dumps(rec) + '\n')
             break
     train_s = time.time() - t0
     ema = ema.cpu()
@@ -287,14 +300,16 @@ def main() -> None:
     save_preview(ema.to(device), d, cfg, out / 'preview.png')
     ema = ema.cpu()
     from export_onnx import export, write_fixtures
-    info = export(ema, out / 'student.onnx', cfg['data']['size'])
+    info = {'macs': count_macs(ema, cfg['data']['size']), 'bytes': None, 'sha256': None}
+    if not args.no_export:
+        info = export(ema, out / 'student.onnx', cfg['data']['size'])
     metrics = {'config': cfg['name'], 'device': str(device), 'torch': torch.__version__, 'steps': step,
                'train_seconds': round(train_s, 1), 'params': count_params(ema), 'macs': info['macs'],
                'onnx_bytes': info['bytes'], 'onnx_sha256': info['sha256'], 'pack_meta': json.loads(d.meta),
                'eval': final}
     write_json(out / 'metrics.json', metrics)
     print('[Train] final eval ' + json.dumps(final))
-    if args.install:
+    if args.install and not args.no_export:
         dst = REPO_ROOT / 'models' / 'student.onnx'
         shutil.copyfile(out / 'student.onnx', dst)
         info = export(ema, dst, cfg['data']['size'])

@@ -24,8 +24,9 @@ export function srgbToLinear(v: number): number {
 
 /** Linear light (clamped to 0..1) -> sRGB-encoded value 0..1. */
 export function linearToSrgb(v: number): number {
-  const c = v <= 0 ? 0 : v >= 1 ? 1 : v;
-  return c <= 0.0031308 ? c * 12.92 : 1.055 * Math.pow(c, 1 / 2.4) - 0.055;
+  if (v >= 1) return 1; // exactly: 1.055 - 0.055 rounds to 0.9999999999999999
+  if (v <= 0) return 0;
+  return v <= 0.0031308 ? v * 12.92 : 1.055 * Math.pow(v, 1 / 2.4) - 0.055;
 }
 
 let srgb8Lut: Float32Array | undefined;

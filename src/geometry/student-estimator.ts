@@ -60,6 +60,7 @@ export class StudentEstimator implements GeometryEstimator {
   private disposed = false;
   private readonly size: number;
   private lastInferenceMs = 0;
+  private inferences = 0;
 
   constructor(private readonly options: StudentEstimatorOptions = {}) {
     this.size = options.inputSizePx ?? STUDENT_INPUT_SIZE_PX;
@@ -84,6 +85,11 @@ export class StudentEstimator implements GeometryEstimator {
 
   backend(): string {
     return this.session?.backend ?? 'none';
+  }
+
+  /** Number of model runs so far (the other calls reused the smoothed output). */
+  inferenceCount(): number {
+    return this.inferences;
   }
 
   /** Milliseconds of the last inference (session.run only). */
@@ -143,6 +149,7 @@ export class StudentEstimator implements GeometryEstimator {
       const t0 = performance.now();
       outputs = await s.session.run({ [s.inputName]: input }) as unknown as Record<string, { data: unknown; dispose(): void }>;
       this.lastInferenceMs = performance.now() - t0;
+      this.inferences++;
       noteOpened('OrtTensor', Object.keys(outputs).length);
       const get = (name: string): Float32Array => {
         const t = outputs![name];

@@ -41,7 +41,8 @@ export class CpuRenderer implements Renderer {
     await frame.copyTo(this.input, {
       format: 'RGBA',
       colorSpace: 'srgb',
-      rect: { x: 0, y: 0, width: widthPx, height: heightPx },
+      // Not {x: 0, y: 0}: a camera frame's visible rect can be offset inside its coded size (cropped captures).
+      rect: frame.visibleRect ?? { x: 0, y: 0, width: widthPx, height: heightPx },
     } as VideoFrameCopyToOptions);
     const t1 = performance.now();
     const src: PixelBuffer = { kind: 'rgba8', widthPx, heightPx, data: this.input };

@@ -11,9 +11,13 @@
  *   CPU       map guideReadback; estimate + smooth the source SH, normalisation, global motion (cpu-relighter.ts,
  *             the same code as CpuRenderer); write the uniform buffer.
  *   pass 2    shading-ratio.wgsl: geometry + guide[cur], guide[prev], ratio[prev] -> ratio[cur].
- *   pass 3    composite.wgsl: frameTex + mask + guide[cur] + ratio[cur] -> outTex (or the canvas texture).
- *   output    'readback': copy outTex -> outReadback, map, new VideoFrame(buffer, stride-padded layout);
- *             'canvas': the pass writes an OffscreenCanvas's current texture; new VideoFrame(canvas).
+ *   pass 3    composite.wgsl: frameTex + mask + guide[cur] + ratio[cur] -> outTex.
+ *   output    copy outTex -> outReadback, map, new VideoFrame(mapped bytes, stride-padded layout).
+ *
+ * Why readback and not an OffscreenCanvas + new VideoFrame(canvas): on this machine's headless Chromium with
+ * SwiftShader, the first getCurrentTexture() of ANY WebGPU canvas (OffscreenCanvas or <canvas>, rgba8/bgra8)
+ * loses the device ("A valid external Instance reference no longer exists"), so the canvas path could be
+ * neither tested nor timed here; an untested output path is not shipped. See README.md.
  *
  * Resources: every texture and buffer is created in `allocate()` (first frame, and whenever the frame, mask or
  * geometry size changes) and destroyed there or in `dispose()`; each is counted by the leak tracker. Temporal
@@ -38,8 +42,6 @@ import compositeWgsl from './shaders/composite.wgsl?raw';
 export interface WebGpuRendererOptions {
   /** A device to share (the caller keeps owning it); otherwise the renderer requests and owns its own. */
   device?: GPUDevice;
-  /** How the relit pixels become a VideoFrame. Default 'readback' (measured faster here; see README.md). */
-  output?: 'readback' | 'canvas';
   /** 'auto' probes copyExternalImageToTexture(VideoFrame) on hardware adapters; 'copy-to' never uses it. */
   upload?: 'auto' | 'copy-to' | 'external';
   tuning?: RenderTuning;
@@ -56,20 +58,20 @@ const align256 = (n: number) => Math.ceil(n / 256) * 256;
 interface Sized {
   frameW: number; frameH: number; maskW: number; maskH: number; geoW: number; geoH: number;
   frameTex: GPUTexture;
-  outTex: GPUTexture | null;
+  outTex: GPUTexture;
   maskTex: GPUTexture;
   geoTex: GPUTexture;
   guideTex: [GPUTexture, GPUTexture];
   ratioTex: [GPUTexture, GPUTexture];
   guideReadback: GPUBuffer;
   guideRowBytes: number;
-  outReadback: GPUBuffer | null;
+  outReadback: GPUBuffer;
   outRowBytes: number;
   /** CPU copies of guide[0|1] (for the estimate and the global motion term). */
   guideCpu: [Float32Array, Float32Array];
   staging: Uint8ClampedArray<ArrayBuffer>;
   geoPacked: Float32Array<ArrayBuffer>;
-  bind: { downsample: [GPUBindGroup, GPUBindGroup]; ratio: [GPUBindGroup, GPUBindGroup]; composite: [GPUBindGroup, GPUBindGroup] | null };
+  bind: { downsample: [GPUBindGroup, GPUBindGroup]; ratio: [GPUBindGroup, GPUBindGroup]; composite: [GPUBindGroup, GPUBindGroup] };
 }
 
 export class WebGpuRenderer implements Renderer {
@@ -85,8 +87,6 @@ export class WebGpuRenderer implements Renderer {
   private readonly paramsF = new Float32Array(this.params);
   private readonly paramsU = new Uint32Array(this.params);
   private sized: Sized | null = null;
-  private canvas: OffscreenCanvas | null = null;
-  private context: GPUCanvasContext | null = null;
   private cur: 0 | 1 = 0;
   private hasHistory = false;
   private readonly smoother = new ShSmoother();
@@ -132,11 +132,6 @@ export class WebGpuRenderer implements Renderer {
     if (upload === 'copy-to' || (upload === 'auto' && this.fallbackAdapter)) this.fastUpload = 'no';
     this.createPipelines(device);
     this.paramsBuf = this.createBuffer({ size: PARAMS_BYTES, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label: 'relight-params' });
-    if ((this.opts.output ?? 'readback') === 'canvas') {
-      this.canvas = new OffscreenCanvas(1, 1);
-      this.context = this.canvas.getContext('webgpu') as GPUCanvasContext | null;
-      if (!this.context) throw new RelightError('unsupported', '[WebGpuRenderer] OffscreenCanvas has no webgpu context');
-    }
   }
 
   configure(tuning: RenderTuning): void {
@@ -184,9 +179,6 @@ export class WebGpuRenderer implements Renderer {
     this.release();
     closeTracked('GPUBuffer', this.paramsBuf);
     this.paramsBuf = null;
-    this.context?.unconfigure();
-    this.context = null;
-    this.canvas = null;
     this.pipelines = null;
     this.layouts = null;
     if (this.ownsDevice) this.device?.destroy();
@@ -246,24 +238,23 @@ export class WebGpuRenderer implements Renderer {
     this.release();
     const T = GPUTextureUsage;
     const lowRes = (label: string) => this.createTexture({ label, size: [geoW, geoH], format: 'rgba32float', usage: T.STORAGE_BINDING | T.TEXTURE_BINDING | T.COPY_SRC });
-    const readback = (this.opts.output ?? 'readback') === 'readback';
     const guideRowBytes = align256(geoW * 16), outRowBytes = align256(frameW * 4);
     const s: Sized = {
       frameW, frameH, maskW, maskH, geoW, geoH,
       frameTex: this.createTexture({ label: 'frame', size: [frameW, frameH], format: 'rgba8unorm', usage: T.TEXTURE_BINDING | T.COPY_DST | T.RENDER_ATTACHMENT }),
-      outTex: readback ? this.createTexture({ label: 'out', size: [frameW, frameH], format: 'rgba8unorm', usage: T.STORAGE_BINDING | T.COPY_SRC }) : null,
+      outTex: this.createTexture({ label: 'out', size: [frameW, frameH], format: 'rgba8unorm', usage: T.STORAGE_BINDING | T.COPY_SRC }),
       maskTex: this.createTexture({ label: 'mask', size: [maskW, maskH], format: 'r32float', usage: T.TEXTURE_BINDING | T.COPY_DST }),
       geoTex: this.createTexture({ label: 'geometry', size: [geoW, geoH], format: 'rgba32float', usage: T.TEXTURE_BINDING | T.COPY_DST }),
       guideTex: [lowRes('guide0'), lowRes('guide1')],
       ratioTex: [lowRes('ratio0'), lowRes('ratio1')],
       guideReadback: this.createBuffer({ label: 'guide-readback', size: guideRowBytes * geoH, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }),
       guideRowBytes,
-      outReadback: readback ? this.createBuffer({ label: 'out-readback', size: outRowBytes * frameH, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }) : null,
+      outReadback: this.createBuffer({ label: 'out-readback', size: outRowBytes * frameH, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }),
       outRowBytes,
       guideCpu: [new Float32Array(geoW * geoH * 4), new Float32Array(geoW * geoH * 4)],
       staging: new Uint8ClampedArray(frameW * frameH * 4),
       geoPacked: new Float32Array(geoW * geoH * 4),
-      bind: { downsample: null!, ratio: null!, composite: null },
+      bind: { downsample: null!, ratio: null!, composite: null! },
     };
     const dev = this.device!, L = this.layouts!, P = { buffer: this.paramsBuf! };
     const v = (t: GPUTexture) => t.createView();
@@ -273,15 +264,7 @@ export class WebGpuRenderer implements Renderer {
     s.bind.ratio = both((c) => dev.createBindGroup({ layout: L.ratio, entries: [
       { binding: 0, resource: P }, { binding: 1, resource: v(s.geoTex) }, { binding: 2, resource: v(s.guideTex[c]) },
       { binding: 3, resource: v(s.guideTex[1 - c]!) }, { binding: 4, resource: v(s.ratioTex[1 - c]!) }, { binding: 5, resource: v(s.ratioTex[c]) }] }));
-    if (s.outTex) {
-      const out = s.outTex;
-      s.bind.composite = both((c) => this.compositeBindGroup(s, c, out));
-    }
-    if (this.canvas && this.context) {
-      this.canvas.width = frameW;
-      this.canvas.height = frameH;
-      this.context.configure({ device: dev, format: 'rgba8unorm', usage: GPUTextureUsage.STORAGE_BINDING, alphaMode: 'opaque' });
-    }
+    s.bind.composite = both((c) => this.compositeBindGroup(s, c, s.outTex));
     this.cur = 0;
     this.hasHistory = false;
     this.sized = s;
@@ -300,8 +283,8 @@ export class WebGpuRenderer implements Renderer {
     const s = this.sized;
     if (!s) return;
     this.sized = null;
-    for (const t of [s.frameTex, s.outTex, s.maskTex, s.geoTex, ...s.guideTex, ...s.ratioTex]) if (t) closeTracked('GPUTexture', t);
-    for (const b of [s.guideReadback, s.outReadback]) if (b) closeTracked('GPUBuffer', b);
+    for (const t of [s.frameTex, s.outTex, s.maskTex, s.geoTex, ...s.guideTex, ...s.ratioTex]) closeTracked('GPUTexture', t);
+    for (const b of [s.guideReadback, s.outReadback]) closeTracked('GPUBuffer', b);
   }
 
   private async upload(dev: GPUDevice, frame: VideoFrame, s: Sized): Promise<void> {
@@ -328,7 +311,7 @@ export class WebGpuRenderer implements Renderer {
       console.info(`[WebGpuRenderer] copyExternalImageToTexture(VideoFrame) unavailable (${describeError(thrown ?? err?.message)}); using VideoFrame.copyTo + writeTexture`);
     }
     await frame.copyTo(s.staging, {
-      format: 'RGBA', colorSpace: 'srgb', rect: { x: 0, y: 0, width: s.frameW, height: s.frameH },
+      format: 'RGBA', colorSpace: 'srgb', rect: frame.visibleRect ?? { x: 0, y: 0, width: s.frameW, height: s.frameH }, // visible rect may be offset
     } as VideoFrameCopyToOptions);
     dev.queue.writeTexture({ texture: s.frameTex }, s.staging, { bytesPerRow: s.frameW * 4 }, size);
   }
@@ -393,13 +376,7 @@ export class WebGpuRenderer implements Renderer {
     dev.queue.writeBuffer(this.paramsBuf!, 0, this.params);
     const t2 = performance.now();
 
-    // Passes 2 + 3: ratio (with temporal history) and the full-resolution composite.
-    let outTex = s.outTex;
-    let compositeGroup = s.bind.composite?.[cur] ?? null;
-    if (!outTex) {
-      outTex = this.context!.getCurrentTexture();
-      compositeGroup = this.compositeBindGroup(s, cur, outTex);
-    }
+    // Passes 2 + 3: ratio (with temporal history) and the full-resolution composite, then the readback.
     enc = dev.createCommandEncoder({ label: 'relight-shade' });
     pass = enc.beginComputePass({ label: 'shading-ratio' });
     pass.setPipeline(pipes.ratio);
@@ -408,33 +385,22 @@ export class WebGpuRenderer implements Renderer {
     pass.end();
     pass = enc.beginComputePass({ label: 'composite' });
     pass.setPipeline(pipes.composite);
-    pass.setBindGroup(0, compositeGroup!);
+    pass.setBindGroup(0, s.bind.composite[cur]);
     pass.dispatchWorkgroups(wg(W), wg(H));
     pass.end();
-    if (s.outReadback) enc.copyTextureToBuffer({ texture: outTex }, { buffer: s.outReadback, bytesPerRow: s.outRowBytes }, [W, H]);
+    enc.copyTextureToBuffer({ texture: s.outTex }, { buffer: s.outReadback, bytesPerRow: s.outRowBytes }, [W, H]);
     dev.queue.submit([enc.finish()]);
-
-    let out: VideoFrame;
-    let t3: number;
-    if (s.outReadback) {
-      await s.outReadback.mapAsync(GPUMapMode.READ);
-      t3 = performance.now();
-      const init: VideoFrameBufferInit = {
-        format: 'RGBA', codedWidth: W, codedHeight: H, timestamp: frame.timestamp,
-        layout: [{ offset: 0, stride: s.outRowBytes }],
-        colorSpace: { primaries: 'bt709', transfer: 'iec61966-2-1', matrix: 'rgb', fullRange: true },
-      };
-      if (frame.duration != null) init.duration = frame.duration;
-      // The constructor copies the pixels; the buffer is unmapped right after.
-      out = trackOpen('VideoFrame', new VideoFrame(new Uint8Array(s.outReadback.getMappedRange(), 0, s.outRowBytes * H), init));
-      s.outReadback.unmap();
-    } else {
-      await dev.queue.onSubmittedWorkDone();
-      t3 = performance.now();
-      const init: VideoFrameInit = { timestamp: frame.timestamp, alpha: 'discard' };
-      if (frame.duration != null) init.duration = frame.duration;
-      out = trackOpen('VideoFrame', new VideoFrame(this.canvas!, init));
-    }
+    await s.outReadback.mapAsync(GPUMapMode.READ);
+    const t3 = performance.now();
+    const init: VideoFrameBufferInit = {
+      format: 'RGBA', codedWidth: W, codedHeight: H, timestamp: frame.timestamp,
+      layout: [{ offset: 0, stride: s.outRowBytes }],
+      colorSpace: { primaries: 'bt709', transfer: 'iec61966-2-1', matrix: 'rgb', fullRange: true },
+    };
+    if (frame.duration != null) init.duration = frame.duration;
+    // The constructor copies the pixels (row stride = the 256-aligned readback rows); then the buffer is unmapped.
+    const out = trackOpen('VideoFrame', new VideoFrame(new Uint8Array(s.outReadback.getMappedRange(), 0, s.outRowBytes * H), init));
+    s.outReadback.unmap();
     const t4 = performance.now();
 
     this.cur = prev;

@@ -8,10 +8,11 @@
  * 2. the user's yaw/pitch turn the whole rig;
  * 3. the user's key light (camera space, not turned) and fill (preset + user) are added, both sized relative to the
  *    environment's mean irradiance, so "intensity 1" means the same on a bright and on a dim map;
- * 4. normalisation: scaled so the mean irradiance (luminance) over the normals facing the camera (z > 0) is pi,
+ * 4. the warmth tint (preset + user, a luminance-1 RGB multiplier);
+ * 5. normalisation: scaled so the mean irradiance (luminance) over the normals facing the camera (z > 0) is pi,
  *    i.e. a white Lambertian surface averages shading 1. Presets and files therefore differ in direction,
  *    contrast and colour, never in exposure, and the renderer's ratio E_target / E_source stays near 1;
- * 5. warmth tint (preset + user) and the exposure multiplier `intensity`.
+ * 6. the exposure multiplier `intensity`.
  *
  * Normalising after the key light and fill (not before) is deliberate: turning the key light up shapes the face
  * (brighter lit side, darker shadow side) without blowing the whole picture out, like a camera's auto-exposure.
@@ -120,9 +121,10 @@ export function resolveLighting(settings: RelightSettings, custom?: CustomLighti
     // Uniform irradiance F has only a DC coefficient, F / Y_0.
     for (let c = 0; c < 3; c++) sh[c]! += (fill * envMean * envColour[c]!) / SH_C0;
   }
-  normalise(sh);
   const tint = warmthToRgb(Math.max(-1, Math.min(1, (preset?.warmth ?? 0) + settings.warmth)));
-  for (let k = 0; k < 9; k++) for (let c = 0; c < 3; c++) sh[k * 3 + c]! *= tint[c]! * settings.intensity;
+  for (let k = 0; k < 9; k++) for (let c = 0; c < 3; c++) sh[k * 3 + c]! *= tint[c]!;
+  normalise(sh); // after the tint, so warmth never changes brightness
+  for (let i = 0; i < 27; i++) sh[i]! *= settings.intensity;
   return {
     irradianceSh: sh,
     background: settings.background,

@@ -33,6 +33,9 @@ export class ExposureStage implements FrameStage {
     const n = widthPx * heightPx;
     this.weights = upsampleMask(mask, widthPx, heightPx, this.weights);
     const w = this.weights;
+    // Segmenter confidence is never exactly 0 on the background (MediaPipe gives ~0.01-0.05): a soft knee keeps
+    // the edge soft but leaves the background bit-exact.
+    for (let i = 0; i < n; i++) w[i] = personWeight(w[i]!);
     // Means over person (weighted) and background (1 - weight), subsampled 1:4 in each axis: plenty for a mean.
     let pr = 0, pg = 0, pb = 0, pw = 0, br = 0, bg = 0, bb = 0, bw = 0;
     for (let y = 0; y < heightPx; y += 4) {
@@ -106,6 +109,14 @@ export function computeGains(r: number, g: number, b: number, background: [numbe
   }
   const warm: [number, number, number] = [1 + 0.12 * warmth, 1, 1 - 0.12 * warmth];
   return [0, 1, 2].map((c) => clamp(exposure * cast[c]! * warm[c]!, MIN_GAIN, MAX_GAIN)) as [number, number, number];
+}
+
+/** Confidence -> blend weight: 0 below 0.1, 1 above 0.9, smooth in between. */
+export function personWeight(confidence: number): number {
+  const t = (confidence - 0.1) / 0.8;
+  if (t <= 0) return 0;
+  if (t >= 1) return 1;
+  return t * t * (3 - 2 * t);
 }
 
 function clamp(v: number, lo: number, hi: number): number {

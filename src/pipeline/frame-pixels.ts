@@ -18,7 +18,8 @@ export class RgbaReader {
     await frame.copyTo(this.buffer, {
       format: 'RGBA',
       colorSpace: 'srgb',
-      rect: { x: 0, y: 0, width: widthPx, height: heightPx },
+      // Not {x: 0, y: 0}: a camera frame's visible rect can be offset inside its coded size (cropped captures).
+      rect: frame.visibleRect ?? { x: 0, y: 0, width: widthPx, height: heightPx },
     } as VideoFrameCopyToOptions);
     return { widthPx, heightPx, data: this.buffer };
   }

@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { launch, type Launched } from '../support/browser.js';
-import { syntheticPortraitY4m } from '../support/y4m.js';
+import { sharedClipY4m, syntheticPortraitY4m } from '../support/y4m.js';
+import { hasData } from '../support/env.js';
 import { openTestPage } from '../support/pages.js';
 
 type Rl = Record<string, (...args: unknown[]) => Promise<unknown>>;
@@ -124,5 +125,36 @@ describe('fail open', () => {
     expect((await call<{ type: string }[]>(page, 'events')).some((e) => e.type === 'recovered')).toBe(true);
     const leaks = await call<{ total: number }>(page, 'dispose');
     expect(leaks.total).toBe(0);
+  });
+});
+
+// The same promises on a real talking-head clip, with the real MediaPipe segmenter (skipped without shared data).
+const HAS_GRID = hasData('videos/grid/bbaf2n.mpg', 'pipeline on a real clip');
+describe.skipIf(!HAS_GRID)('pipeline on a real GRID clip with MediaPipe segmentation', () => {
+  let b: Launched;
+  let page: Page;
+  beforeAll(async () => {
+    b = await launch({ fakeVideo: sharedClipY4m('videos/grid/bbaf2n.mpg') });
+    page = await openPage(b);
+  });
+  afterAll(async () => b?.close());
+
+  it('brightens the person at the camera rate, leaves the background, passes audio, stops and cleans up', async () => {
+    const stats = await call<{ mode: string; segmenter: string }>(page, 'start', {
+      host: 'worker', stage: 'exposure', segmenter: 'mediapipe', settings: { intensity: 2.5, smoothing: 0.5 },
+    });
+    expect(stats.segmenter).toMatch(/mediapipe/);
+    const p = await call<Probe>(page, 'probe', 4000, 'centred');
+    console.log(`[pipeline GRID] camera ${p.inputFps.toFixed(1)} fps, output ${p.fps.toFixed(1)} fps, ${p.widthPx}x${p.heightPx}, |d| in ${p.diffInside.toFixed(1)} (signed ${p.signedInside.toFixed(1)}) out ${p.diffOutside.toFixed(2)}`);
+    expect(p.widthPx).toBe(640);
+    expect(Math.abs(p.fps - p.inputFps) / p.inputFps).toBeLessThan(0.1);
+    expect(p.timestampsIncreasing).toBe(true);
+    expect(p.signedInside).toBeGreaterThan(10);
+    expect(p.diffOutside).toBeLessThan(1.5);
+    expect(await call(page, 'audio')).toEqual({ count: 1, same: true, live: true });
+    expect((await call<{ camera: string }>(page, 'stopOutput')).camera).toBe('ended');
+    const leaks = await call<{ total: number; worker: Record<string, number> }>(page, 'dispose');
+    expect(leaks.total).toBe(0);
+    for (const v of Object.values(leaks.worker)) expect(v).toBe(0);
   });
 });

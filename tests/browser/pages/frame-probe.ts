@@ -13,11 +13,33 @@ const Processor = (globalThis as unknown as { MediaStreamTrackProcessor: MstpCto
 const SAMPLE_W = 160;
 const SAMPLE_H = 120;
 
+/**
+ * Draws the frame at its own size and box-averages it down in JS. (Letting drawImage scale is not neutral: Chromium
+ * scales I420 frames in YUV and RGBA frames in RGB, which differ by several levels on saturated colours.)
+ */
 async function smallRgba(frame: VideoFrame): Promise<Uint8ClampedArray> {
-  const c = new OffscreenCanvas(SAMPLE_W, SAMPLE_H);
+  const w = frame.displayWidth, h = frame.displayHeight;
+  const c = new OffscreenCanvas(w, h);
   const ctx = c.getContext('2d')!;
-  ctx.drawImage(frame, 0, 0, SAMPLE_W, SAMPLE_H);
-  return ctx.getImageData(0, 0, SAMPLE_W, SAMPLE_H).data;
+  ctx.drawImage(frame, 0, 0);
+  const full = ctx.getImageData(0, 0, w, h).data;
+  const out = new Uint8ClampedArray(SAMPLE_W * SAMPLE_H * 4);
+  const sums = new Float64Array(SAMPLE_W * SAMPLE_H * 4);
+  const counts = new Float64Array(SAMPLE_W * SAMPLE_H);
+  for (let y = 0; y < h; y++) {
+    const sy = Math.min(SAMPLE_H - 1, Math.floor((y * SAMPLE_H) / h));
+    for (let x = 0; x < w; x++) {
+      const sx = Math.min(SAMPLE_W - 1, Math.floor((x * SAMPLE_W) / w));
+      const si = sy * SAMPLE_W + sx, fi = (y * w + x) * 4;
+      sums[si * 4]! += full[fi]!; sums[si * 4 + 1]! += full[fi + 1]!; sums[si * 4 + 2]! += full[fi + 2]!;
+      counts[si]! += 1;
+    }
+  }
+  for (let i = 0; i < SAMPLE_W * SAMPLE_H; i++) {
+    const n = counts[i]! || 1;
+    out[i * 4] = sums[i * 4]! / n; out[i * 4 + 1] = sums[i * 4 + 1]! / n; out[i * 4 + 2] = sums[i * 4 + 2]! / n; out[i * 4 + 3] = 255;
+  }
+  return out;
 }
 
 export interface ProbeResult {

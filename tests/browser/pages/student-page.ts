@@ -6,6 +6,94 @@
 (globalThis as { __RELIGHT_DEV__?: boolean }).__RELIGHT_DEV__ = true;
 
 import { createStudentSession } from '../../../src/geometry/student-session.js';
+import { StudentEstimator } from '../../../src/geometry/student-estimator.js';
+import { closeTracked, openCounts, totalOpen, trackOpen } from '../../../src/core/leak-tracker.js';
+import type { GeometryMaps, Mask } from '../../../src/core/types.js';
+
+export interface EstimateRequest {
+  /** Encoded image (PNG/JPEG) as base64; drawn into a frame of frameWidthPx x frameHeightPx (cover-fit). */
+  imageBase64?: string;
+  frameWidthPx: number;
+  frameHeightPx: number;
+  /** Person mask: ellipse (centre, radii as fractions of the frame) + optional shoulders box below it. */
+  ellipse: { cx: number; cy: number; rx: number; ry: number; shoulders?: boolean };
+  calls: number;
+  everyNFrames: number;
+  frameStepMs: number;
+}
+
+function makeMask(req: EstimateRequest, w = 256, h = 144): Mask {
+  const data = new Float32Array(w * h);
+  const e = req.ellipse;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const u = (x + 0.5) / w, v = (y + 0.5) / h;
+      const inside = ((u - e.cx) / e.rx) ** 2 + ((v - e.cy) / e.ry) ** 2 < 1;
+      const body = e.shoulders === true && v > e.cy + e.ry * 0.8 && Math.abs(u - e.cx) < e.rx * 2.2;
+      data[y * w + x] = inside || body ? 1 : 0;
+    }
+  }
+  return { widthPx: w, heightPx: h, data, timestampUs: 0 };
+}
+
+async function makeFrame(req: EstimateRequest, timestampUs: number): Promise<VideoFrame> {
+  const c = new OffscreenCanvas(req.frameWidthPx, req.frameHeightPx);
+  const ctx = c.getContext('2d')!;
+  if (req.imageBase64) {
+    const bin = atob(req.imageBase64);
+    const bytes = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    const img = await createImageBitmap(new Blob([bytes]));
+    const scale = Math.max(c.width / img.width, c.height / img.height);
+    const w = img.width * scale, h = img.height * scale;
+    ctx.drawImage(img, (c.width - w) / 2, (c.height - h) / 2, w, h);
+    img.close();
+  } else {
+    // A lit sphere-ish head on a grey background: bright on the image-left side.
+    ctx.fillStyle = '#556';
+    ctx.fillRect(0, 0, c.width, c.height);
+    const e = req.ellipse;
+    const g = ctx.createRadialGradient(c.width * (e.cx - e.rx * 0.4), c.height * (e.cy - e.ry * 0.3), 2, c.width * e.cx, c.height * e.cy, c.width * e.rx * 1.2);
+    g.addColorStop(0, '#f3c9a8');
+    g.addColorStop(1, '#5a3a2a');
+    ctx.fillStyle = g;
+    ctx.beginPath();
+    ctx.ellipse(c.width * e.cx, c.height * e.cy, c.width * e.rx, c.height * e.ry, 0, 0, Math.PI * 2);
+    ctx.fill();
+  }
+  return trackOpen('VideoFrame', new VideoFrame(c, { timestamp: timestampUs }));
+}
+
+function summarise(g: GeometryMaps, mask: Mask) {
+  // Mean normal x on the image-left and image-right thirds of the person, unit-length check, outside-zero check.
+  let left = 0, nl = 0, right = 0, nr = 0, maxLenErr = 0, outsideNonZero = 0, confIn = 0, nIn = 0;
+  let xs = 0, xe = 0;
+  for (let x = 0, found = false; x < g.widthPx; x++) {
+    let any = false;
+    for (let y = 0; y < g.heightPx; y++) if (g.confidence[y * g.widthPx + x]! > 0) any = true;
+    if (any && !found) { xs = x; found = true; }
+    if (any) xe = x;
+  }
+  const third = (xe - xs) / 3;
+  for (let y = 0; y < g.heightPx; y++) {
+    for (let x = 0; x < g.widthPx; x++) {
+      const p = y * g.widthPx + x;
+      const nx = g.normals[p * 3]!, ny = g.normals[p * 3 + 1]!, nz = g.normals[p * 3 + 2]!;
+      const len = Math.hypot(nx, ny, nz);
+      const mx = mask.data[Math.floor(((y + 0.5) / g.heightPx) * mask.heightPx) * mask.widthPx + Math.floor(((x + 0.5) / g.widthPx) * mask.widthPx)]!;
+      if (g.confidence[p]! > 0) {
+        maxLenErr = Math.max(maxLenErr, Math.abs(len - 1));
+        confIn += g.confidence[p]!; nIn++;
+        if (x < xs + third) { left += nx; nl++; }
+        if (x > xe - third) { right += nx; nr++; }
+      } else if (mx === 0 && (len > 0 || g.confidence[p]! > 0)) {
+        outsideNonZero++;
+      }
+    }
+  }
+  return { widthPx: g.widthPx, heightPx: g.heightPx, source: g.source, leftMeanNx: left / Math.max(nl, 1), rightMeanNx: right / Math.max(nr, 1),
+    maxLenErr, outsideNonZero, meanConfidenceInside: confIn / Math.max(nIn, 1), pixelsInside: nIn, hasAlbedo: !!g.albedo };
+}
 
 interface FixtureIndex {
   model: string;
@@ -27,6 +115,42 @@ function median(xs: number[]): number {
 }
 
 const api = {
+  /** Runs StudentEstimator (wasm) `calls` times on the same frame content; returns per-call summaries + leaks. */
+  async estimate(req: EstimateRequest) {
+    const est = new StudentEstimator({ backend: 'wasm', everyNFrames: req.everyNFrames, model: '/models/student.onnx' });
+    await est.init();
+    const mask = makeMask(req);
+    const out = [];
+    const inferMs: number[] = [];
+    const totalMs: number[] = [];
+    for (let i = 0; i < req.calls; i++) {
+      const frame = await makeFrame(req, i * req.frameStepMs * 1000);
+      const t0 = performance.now();
+      let g: GeometryMaps;
+      try {
+        g = await est.estimate(frame, mask, i * req.frameStepMs);
+      } finally {
+        closeTracked('VideoFrame', frame);
+      }
+      totalMs.push(performance.now() - t0);
+      inferMs.push(est.lastInferenceTimeMs());
+      out.push(summarise(g, mask));
+    }
+    const backend = est.backend();
+    const inferences = est.inferenceCount();
+    est.dispose();
+    est.dispose();
+    await new Promise((r) => setTimeout(r, 50));
+    let threw = '';
+    try {
+      const f = await makeFrame(req, 0);
+      try { await est.estimate(f, mask, 0); } finally { closeTracked('VideoFrame', f); }
+    } catch (e) {
+      threw = (e as { code?: string }).code ?? String(e);
+    }
+    return { out, backend, inferences, inferMs, totalMs, openHandles: totalOpen(), counts: openCounts(), afterDispose: threw };
+  },
+
   /** Median ms of `runs` inferences after 3 warm-ups, on a fixed random input. */
   async bench(modelUrl: string, size: number, runs: number, backend: 'wasm' | 'webgpu' = 'wasm') {
     const t0 = performance.now();
