@@ -103,7 +103,6 @@ class Bridge {
       const host = await this.loadHost();
       const relighter = await host.startRelighter(new MediaStream([camera]), settings, state.dev);
       this.sessions.set(id, { id, relighter, camera });
-      relighter.on('fallback', (f) => this.note(`Passthrough: ${f.message}`));
       holder.srcObject = relighter.stream;
       this.reply({ type: 'relit', id, trackId: relighter.stream.getVideoTracks()[0]!.id });
     } catch (e) {

@@ -580,6 +580,12 @@ export interface CompositeInputs {
  * so a pixel just inside the silhouette takes its ratio from person taps only (no halo), and shading edges
  * follow the frame's edges. Then M = 1 + strength * (m (R - 1) + (1 - m)(B - 1)), out = soft-clip(in * M).
  * Writes into `dst` (same kind and size as src).
+ *
+ * Speed (this is the CPU tier's per-pixel loop): tap data is packed per low-res pixel, per-row/column tap
+ * indices and weights are precomputed, and pixels with mask < maskEpsilon (the background, usually most of the
+ * frame) skip the upsampling; with B <= 1 they cannot trigger the soft clip, so for 8-bit input they go through
+ * a 256-entry table per channel built with exactly the per-pixel arithmetic (identical output, no pow/LUT
+ * interpolation per pixel).
  */
 export function compositeFrame(inp: CompositeInputs, dst: PixelBuffer, params: Readonly<RelightParams> = DEFAULT_RELIGHT_PARAMS): void {
   const { src, mask, guide, ratio, background, strength } = inp;
@@ -588,96 +594,138 @@ export function compositeFrame(inp: CompositeInputs, dst: PixelBuffer, params: R
   if (ratio.length !== gw * gh * 3) throw new Error('[RelightMath] ratio map size does not match the guide');
   const mx = axisTaps(W, mask.widthPx), my = axisTaps(H, mask.heightPx);
   // Per-column / per-row JBU taps (clamped index, tent weight) so the inner loop has no divisions.
-  const colIdx = new Int32Array(W * 3), colW = new Float32Array(W * 3);
+  const colIdx = new Int32Array(W * 3), colW = new Float64Array(W * 3);
   for (let x = 0; x < W; x++) {
     const u = srcCoord(x, W, gw);
     const c = Math.floor(u + 0.5);
     for (let t = 0; t < 3; t++) {
       const i = c - 1 + t;
-      colIdx[x * 3 + t] = Math.min(Math.max(i, 0), gw - 1);
+      colIdx[x * 3 + t] = Math.min(Math.max(i, 0), gw - 1) * 5;
       colW[x * 3 + t] = tent(u - i);
     }
   }
-  const rowIdx = new Int32Array(H * 3), rowW = new Float32Array(H * 3);
+  const rowIdx = new Int32Array(H * 3), rowW = new Float64Array(H * 3);
   for (let y = 0; y < H; y++) {
     const v = srcCoord(y, H, gh);
     const c = Math.floor(v + 0.5);
     for (let t = 0; t < 3; t++) {
       const j = c - 1 + t;
-      rowIdx[y * 3 + t] = Math.min(Math.max(j, 0), gh - 1);
+      rowIdx[y * 3 + t] = Math.min(Math.max(j, 0), gh - 1) * gw * 5;
       rowW[y * 3 + t] = tent(v - j);
     }
   }
-  // Low-res guide values once, not per tap.
-  const gval = new Float32Array(gw * gh);
-  for (let p = 0; p < gw * gh; p++) gval[p] = guideValue(guide.data[p * 4]!, guide.data[p * 4 + 1]!, guide.data[p * 4 + 2]!);
+  // Packed taps: guide value, mask, ratio r, g, b (f32, as the shader reads them from f32 textures).
+  const taps = new Float32Array(gw * gh * 5);
+  for (let p = 0; p < gw * gh; p++) {
+    taps[p * 5] = guideValue(guide.data[p * 4]!, guide.data[p * 4 + 1]!, guide.data[p * 4 + 2]!);
+    taps[p * 5 + 1] = guide.data[p * 4 + 3]!;
+    taps[p * 5 + 2] = ratio[p * 3]!;
+    taps[p * 5 + 3] = ratio[p * 3 + 1]!;
+    taps[p * 5 + 4] = ratio[p * 3 + 2]!;
+  }
   const invSg2 = 1 / (params.guideSigma * params.guideSigma);
   const invSm2 = 1 / (params.maskSigma * params.maskSigma);
+  const eps = params.maskEpsilon, knee = params.highlightKnee;
   const s = strength;
   const bR = background[0] - 1, bG = background[1] - 1, bB = background[2] - 1;
   const mdat = mask.data, mW = mask.widthPx;
+  const rgba8 = src.kind === 'rgba8';
+  const sIn = src.kind === 'rgba8' ? src.data : null;
+  const dOut = dst.kind === 'rgba8' ? dst.data : null;
+  // Background (m < eps) multipliers and, for 8-bit input, their per-channel tables.
+  const bgMr = 1 + s * bR, bgMg = 1 + s * bG, bgMb = 1 + s * bB;
+  const bgSeparable = bgMr <= 1 && bgMg <= 1 && bgMb <= 1;
+  let bgLut: Uint8Array | null = null;
+  if (rgba8 && bgSeparable) {
+    bgLut = new Uint8Array(768);
+    for (let v = 0; v < 256; v++) {
+      const l = SRGB8_TO_LINEAR[v]!;
+      bgLut[v] = Math.round(encodeSrgb255(l * bgMr));
+      bgLut[256 + v] = Math.round(encodeSrgb255(l * bgMg));
+      bgLut[512 + v] = Math.round(encodeSrgb255(l * bgMb));
+    }
+  }
   const px = new Float64Array(3);
   for (let y = 0; y < H; y++) {
     const my0 = my.i0[y]! * mW, my1 = my.i1[y]! * mW, fy = my.f[y]!;
+    const ry0 = rowIdx[y * 3]!, ry1 = rowIdx[y * 3 + 1]!, ry2 = rowIdx[y * 3 + 2]!;
+    const wy0 = rowW[y * 3]!, wy1 = rowW[y * 3 + 1]!, wy2 = rowW[y * 3 + 2]!;
     for (let x = 0; x < W; x++) {
       const i = y * W + x;
       const fx = mx.f[x]!;
       const mx0 = mx.i0[x]!, mx1 = mx.i1[x]!;
       let m = (mdat[my0 + mx0]! * (1 - fx) + mdat[my0 + mx1]! * fx) * (1 - fy) + (mdat[my1 + mx0]! * (1 - fx) + mdat[my1 + mx1]! * fx) * fy;
       m = m < 0 ? 0 : m > 1 ? 1 : m;
-      readLinear(src, i, px);
-      const r = px[0]!, g = px[1]!, b = px[2]!;
-      let Rr = 1, Rg = 1, Rb = 1;
-      if (m >= params.maskEpsilon) {
-        const gv = guideValue(r, g, b);
+      if (m < eps && bgLut && sIn && dOut) {
+        const o = i * 4;
+        dOut[o] = bgLut[sIn[o]!]!;
+        dOut[o + 1] = bgLut[256 + sIn[o + 1]!]!;
+        dOut[o + 2] = bgLut[512 + sIn[o + 2]!]!;
+        dOut[o + 3] = sIn[o + 3]!;
+        continue;
+      }
+      let r: number, g: number, b: number;
+      if (sIn) {
+        r = SRGB8_TO_LINEAR[sIn[i * 4]!]!; g = SRGB8_TO_LINEAR[sIn[i * 4 + 1]!]!; b = SRGB8_TO_LINEAR[sIn[i * 4 + 2]!]!;
+      } else {
+        readLinear(src, i, px);
+        r = px[0]!; g = px[1]!; b = px[2]!;
+      }
+      let Mr = bgMr, Mg = bgMg, Mb = bgMb;
+      if (m >= eps) {
+        const yv = LUMA_R * r + LUMA_G * g + LUMA_B * b;
+        const gv = yv > 0 ? Math.sqrt(yv) : 0;
         let sw = 0, ar = 0, ag = 0, ab = 0;
+        const cx0 = colIdx[x * 3]!, cx1 = colIdx[x * 3 + 1]!, cx2 = colIdx[x * 3 + 2]!;
+        const wx0 = colW[x * 3]!, wx1 = colW[x * 3 + 1]!, wx2 = colW[x * 3 + 2]!;
         for (let ty = 0; ty < 3; ty++) {
-          const wy = rowW[y * 3 + ty]!;
+          const wy = ty === 0 ? wy0 : ty === 1 ? wy1 : wy2;
           if (wy === 0) continue;
-          const row = rowIdx[y * 3 + ty]! * gw;
+          const row = ty === 0 ? ry0 : ty === 1 ? ry1 : ry2;
           for (let tx = 0; tx < 3; tx++) {
-            const wx = colW[x * 3 + tx]!;
+            const wx = tx === 0 ? wx0 : tx === 1 ? wx1 : wx2;
             if (wx === 0) continue;
-            const q = row + colIdx[x * 3 + tx]!;
-            const dg = gv - gval[q]!;
-            const dm = m - guide.data[q * 4 + 3]!;
-            const d2 = dg * dg * invSg2 + dm * dm * invSm2;
-            const t = 1 + d2;
+            const q = row + (tx === 0 ? cx0 : tx === 1 ? cx1 : cx2);
+            const dg = gv - taps[q]!;
+            const dm = m - taps[q + 1]!;
+            const t = 1 + dg * dg * invSg2 + dm * dm * invSm2;
             const w = wx * wy * (1 / (t * t) + 1e-4);
             sw += w;
-            ar += w * ratio[q * 3]!;
-            ag += w * ratio[q * 3 + 1]!;
-            ab += w * ratio[q * 3 + 2]!;
+            ar += w * taps[q + 2]!;
+            ag += w * taps[q + 3]!;
+            ab += w * taps[q + 4]!;
           }
         }
-        Rr = ar / sw; Rg = ag / sw; Rb = ab / sw;
+        const im = 1 - m;
+        Mr = 1 + s * (m * (ar / sw - 1) + im * bR);
+        Mg = 1 + s * (m * (ag / sw - 1) + im * bG);
+        Mb = 1 + s * (m * (ab / sw - 1) + im * bB);
       }
-      const Mr = 1 + s * (m * (Rr - 1) + (1 - m) * bR);
-      const Mg = 1 + s * (m * (Rg - 1) + (1 - m) * bG);
-      const Mb = 1 + s * (m * (Rb - 1) + (1 - m) * bB);
       let or = r * Mr, og = g * Mg, ob = b * Mb;
       const outMax = or > og ? (or > ob ? or : ob) : og > ob ? og : ob;
       const inMax = r > g ? (r > b ? r : b) : g > b ? g : b;
-      const k = softClipScale(outMax, inMax, params.highlightKnee);
-      or *= k; og *= k; ob *= k;
-      writeLinear(dst, src, i, or, og, ob);
+      if (outMax > knee && outMax > inMax) {
+        const k = softClipScale(outMax, inMax, knee);
+        or *= k; og *= k; ob *= k;
+      }
+      if (dOut && sIn) {
+        dOut[i * 4] = Math.round(encodeSrgb255(or));
+        dOut[i * 4 + 1] = Math.round(encodeSrgb255(og));
+        dOut[i * 4 + 2] = Math.round(encodeSrgb255(ob));
+        dOut[i * 4 + 3] = sIn[i * 4 + 3]!;
+      } else {
+        writeLinear(dst, i, or, og, ob);
+      }
     }
   }
 }
 
-function writeLinear(dst: PixelBuffer, src: PixelBuffer, i: number, r: number, g: number, b: number): void {
-  if (dst.kind === 'rgba8') {
-    const d = dst.data;
-    d[i * 4] = Math.round(encodeSrgb255(r));
-    d[i * 4 + 1] = Math.round(encodeSrgb255(g));
-    d[i * 4 + 2] = Math.round(encodeSrgb255(b));
-    d[i * 4 + 3] = (src as { data: Uint8Array }).data[i * 4 + 3]!;
+function writeLinear(dst: PixelBuffer, i: number, r: number, g: number, b: number): void {
+  if (dst.kind === 'rgba8') throw new Error('[RelightMath] writeLinear is for linear buffers');
+  const c = (v: number) => (v < 0 ? 0 : v > 1 ? 1 : v);
+  if (dst.channels === 3) {
+    dst.data[i * 3] = c(r); dst.data[i * 3 + 1] = c(g); dst.data[i * 3 + 2] = c(b);
   } else {
-    const c = (v: number) => (v < 0 ? 0 : v > 1 ? 1 : v);
-    if (dst.channels === 3) {
-      dst.data[i * 3] = c(r); dst.data[i * 3 + 1] = c(g); dst.data[i * 3 + 2] = c(b);
-    } else {
-      dst.data[i] = c(luminance(r, g, b));
-    }
+    dst.data[i] = c(luminance(r, g, b));
   }
 }

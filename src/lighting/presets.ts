@@ -152,8 +152,8 @@ export const PRESETS: readonly PresetInfo[] = Object.freeze([
     envName: 'hall',
     yawDeg: 0,
     pitchDeg: 0,
-    lights: [{ azimuthDeg: 0, elevationDeg: 20, intensity: 1.5, colorTempK: 6000, softness: 1 }],
-    fill: 0.3,
+    lights: [{ azimuthDeg: 0, elevationDeg: 5, intensity: 2, colorTempK: 6000, softness: 1 }],
+    fill: 0.4,
     warmth: 0,
   },
   {

@@ -42,12 +42,17 @@ export class WorkerProcessor implements FrameProcessor {
   private disposed = false;
   private readonly initTimeoutMs: number;
   private readonly frameTimeoutMs: number;
+  /** With the default timeout, a frame counts as hung only past max(timeout, 20 x the recent round trip). */
+  private readonly adaptive: boolean;
+  private roundTripEmaMs = 0;
+  private readonly sentAt = new Map<number, number>();
   private readonly factory: WorkerFactory;
 
   constructor(options: WorkerProcessorOptions = {}) {
     this.factory = options.factory ?? defaultWorkerFactory;
     this.initTimeoutMs = options.initTimeoutMs ?? 30_000;
-    this.frameTimeoutMs = options.frameTimeoutMs ?? 1_500;
+    this.frameTimeoutMs = options.frameTimeoutMs ?? 3_000;
+    this.adaptive = options.frameTimeoutMs === undefined;
   }
 
   async init(config: EngineConfig, onProgress?: (what: string, fraction: number) => void): Promise<EngineInfo> {
@@ -82,10 +87,13 @@ export class WorkerProcessor implements FrameProcessor {
     }
     const id = this.nextId++;
     return new Promise<ProcessResult>((resolve, reject) => {
+      const limitMs = this.adaptive ? Math.max(this.frameTimeoutMs, 20 * this.roundTripEmaMs) : this.frameTimeoutMs;
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new RelightError('worker-timeout', `worker did not answer a frame within ${this.frameTimeoutMs} ms`));
-      }, this.frameTimeoutMs);
+        this.sentAt.delete(id);
+        reject(new RelightError('worker-timeout', `worker did not answer a frame within ${Math.round(limitMs)} ms`));
+      }, limitMs);
+      this.sentAt.set(id, performance.now());
       this.pending.set(id, { resolve, reject, timer });
       // Transferred: the frame now belongs to the worker (count it closed here; the worker counts it open).
       this.post({ type: 'frame', id, frame }, [frame]);
@@ -185,6 +193,12 @@ export class WorkerProcessor implements FrameProcessor {
         }
         this.pending.delete(msg.id);
         clearTimeout(p.timer);
+        const sent = this.sentAt.get(msg.id);
+        this.sentAt.delete(msg.id);
+        if (sent !== undefined) {
+          const rt = performance.now() - sent;
+          this.roundTripEmaMs = this.roundTripEmaMs === 0 ? rt : this.roundTripEmaMs * 0.9 + rt * 0.1;
+        }
         p.resolve({ frame: msg.frame, timings: msg.timings });
         return;
       }
