@@ -26,7 +26,8 @@ import {
   ROOT, browserRssKb, decodeClip, launchChromium, openPage, parseArgs, round, startServer, table, writePngDataUrl,
 } from '../tests/bench/node-harness.mjs';
 
-const opts = parseArgs(process.argv.slice(2), { json: resolve(ROOT, 'bench-results/bench.json'), quick: false, 'soak-frames': '' });
+const opts = parseArgs(process.argv.slice(2), { json: resolve(ROOT, 'bench-results/bench.json'), quick: false, 'soak-frames': '', 'soak-size': '', phases: 'stages,models,soak,live' });
+const PHASES = new Set(String(opts.phases).split(','));
 const quick = opts.quick;
 const jsonPath = resolve(opts.json);
 const outDir = dirname(jsonPath);
@@ -40,7 +41,7 @@ const log = (s) => console.log(`[bench +${((Date.now() - T_START) / 1000).toFixe
 const SIZES = quick ? [[640, 480]] : [[640, 480], [1280, 720]];
 const SOAK_FRAMES = Number(opts['soak-frames'] || (quick ? 2000 : 10000));
 const SOAK_CHUNK = SOAK_FRAMES >= 5000 ? 1000 : Math.max(1, Math.round(SOAK_FRAMES / 10));
-const SOAK_SIZE = [320, 240];
+const SOAK_SIZE = opts['soak-size'] ? opts['soak-size'].split('x').map(Number) : [160, 120];
 
 // ------------------------------------------------------------------------------------------------------------
 // Inputs
@@ -143,16 +144,17 @@ try {
       const page = await openPage(browser, base, '/tests/bench/components.html');
       results.machine.chromium = browser.context.browser()?.version() ?? (await page.evaluate(() => navigator.userAgent));
       results.machine.webgpuAdapterWithoutFlag = await page.evaluate(() => globalThis.components.webgpu());
-      for (const [w, h] of SIZES) {
+      for (const [w, h] of PHASES.has('stages') ? SIZES : []) {
         const key = `${w}x${h}`;
         log(`stages at ${key}`);
         results.stages[key] = await page.evaluate(([u, ww, hh, n]) => globalThis.components.stages(u, ww, hh, n),
           [frameFiles[key], w, h, quick ? 25 : w > 700 ? 30 : 50]);
       }
-      log('student vs DPR (ORT-web wasm, one thread)');
-      results.models = await page.evaluate(([s, d, sr, dr]) => globalThis.components.models(s, d, sr, dr),
+      if (PHASES.has('models')) log('student vs DPR (ORT-web wasm, one thread)');
+      if (PHASES.has('models')) results.models = await page.evaluate(([s, d, sr, dr]) => globalThis.components.models(s, d, sr, dr),
         [studentUrl, dprUrl, quick ? 15 : 30, quick ? 3 : 5]);
 
+      if (PHASES.has('soak')) {
       log(`soak: ${SOAK_FRAMES} frames at ${SOAK_SIZE.join('x')}`);
       const cdp = await browser.context.newCDPSession(page);
       const heap = async () => {
@@ -186,6 +188,7 @@ try {
         rssAtFirstMb: first.rssMb, rssAtEndMb: end.rssMb, openAtFirst: first.totalOpen, openAtEnd: end.totalOpen,
         openAfterDispose: stop.totalOpen, errors: end.errors, checkpoints,
       };
+      }
       results.notes.push(...(await page.evaluate(() => globalThis.components.notes())));
 
       // Plots (drawn in the page).
@@ -201,20 +204,20 @@ try {
         ['render', (s) => s.render.medianMs],
         ['engine total\n(one thread)', (s) => s.engine?.medianMs ?? null],
       ];
-      writePngDataUrl(await page.evaluate((spec) => globalThis.components.barChart(spec), {
+      if (sizes.length) writePngDataUrl(await page.evaluate((spec) => globalThis.components.barChart(spec), {
         title: `Per-stage time, median ms (wasm / CPU tier, ${results.machine.cores} cores, headless Chromium)`,
         categories: stageRows.map((r) => r[0]), yLabel: 'ms per frame',
         series: sizes.map((k) => ({ label: k, values: stageRows.map((r) => r[1](S[k])) })),
         refLines: [{ value: 33.3, label: '30 fps budget' }],
       }), join(outDir, 'bench-stages.png'));
       const M = results.models, P = S['640x480'];
-      writePngDataUrl(await page.evaluate((spec) => globalThis.components.barChart(spec), {
+      if (M.student || M.dpr) writePngDataUrl(await page.evaluate((spec) => globalThis.components.barChart(spec), {
         title: 'Geometry cost, one thread, same runtime (log scale)', yLabel: 'ms (log)', logY: true, decimals: 1,
         categories: ['student inference', 'student estimate\n(pre+post)', 'analytic priors\n(landmarks+raster+silhouette)', 'DPR hourglass 512\n(random weights)'],
         series: [{ label: 'median ms', values: [M.student?.stat.medianMs ?? null, P?.studentEstimate?.medianMs ?? null, P?.prior.medianMs ?? null, M.dpr?.stat.medianMs ?? null] }],
       }), join(outDir, 'bench-models.png'));
-      const cps = results.soak.checkpoints;
-      writePngDataUrl(await page.evaluate((spec) => globalThis.components.lineChart(spec), {
+      const cps = results.soak.checkpoints ?? [];
+      if (cps.length) writePngDataUrl(await page.evaluate((spec) => globalThis.components.lineChart(spec), {
         title: `Soak: ${SOAK_FRAMES} frames through the engine (${results.soak.size}, ${results.soak.backend})`, xLabel: 'frames',
         yLabel: 'MB', series: [
           { label: 'JS heap after GC', points: cps.map((c) => [c.frames, c.usedMb]) },
@@ -234,7 +237,7 @@ try {
     ['segmentation-only', { stage: 'null', segmenter: 'mediapipe' }],
     ['relight', { stage: 'relight', segmenter: 'mediapipe', geometry: 'student' }],
   ];
-  for (const [w, h] of SIZES) {
+  for (const [w, h] of PHASES.has('live') ? SIZES : []) {
     const key = `${w}x${h}`;
     const browser = await launchChromium({ fakeVideo: cameraY4m(clip.path, w, h) });
     try {

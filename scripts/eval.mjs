@@ -84,7 +84,12 @@ function parseCsv(text) {
   return lines.slice(1).map((l) => Object.fromEntries(l.split(',').map((v, i) => [head[i], v.trim()])));
 }
 
-/** Group labels for one portrait set: <set>/info.csv (file, group), else portraits/info/<set>_info.csv (ethnicity). */
+/**
+ * Group labels for one portrait set: <set>/info.csv (columns file, group); else the CSV under portraits/info/
+ * whose ids match most of the set's files (the shared data names its London-set table london_info.csv while the
+ * photos sit in neutral_front/ and smiling_front/, ids = the file name before '_'), with its group column
+ * (group, or the self-reported ethnicity face_eth). Multi-group answers ("east_asian/white") form 'mixed'.
+ */
 function groupsFor(set, files) {
   const own = join(DATA, 'portraits', set, 'info.csv');
   const map = new Map();
@@ -92,24 +97,28 @@ function groupsFor(set, files) {
     for (const r of parseCsv(readFileSync(own, 'utf8'))) if (r.file && r.group) map.set(r.file, r.group);
     return { map, source: relative(DATA, own) };
   }
-  const shared = join(DATA, 'portraits', 'info', `${set}_info.csv`);
-  if (existsSync(shared)) {
-    const rows = parseCsv(readFileSync(shared, 'utf8'));
-    const col = ['group', 'face_eth', 'ethnicity', 'eth'].find((c) => rows[0] && c in rows[0]);
-    if (col) {
-      const byId = new Map(rows.map((r) => [String(r.face_id ?? r.id ?? r.file), r[col]]));
-      for (const f of files) {
-        const id = basename(f, extname(f)).split('_')[0];
-        let g = byId.get(id) ?? byId.get(basename(f));
-        if (!g) continue;
-        // Self-reported multi-group answers ("east_asian/white") form one 'mixed' group.
-        if (g.includes('/')) g = 'mixed';
-        map.set(f, g);
-      }
-      return { map, source: relative(DATA, shared) };
-    }
+  const infoDir = join(DATA, 'portraits', 'info');
+  if (!existsSync(infoDir)) return { map, source: null };
+  const idOf = (f) => basename(f, extname(f)).split('_')[0];
+  let best = null;
+  for (const csv of readdirSync(infoDir).filter((f) => f.endsWith('.csv')).sort()) {
+    const rows = parseCsv(readFileSync(join(infoDir, csv), 'utf8'));
+    if (!rows.length) continue;
+    const col = ['group', 'face_eth', 'ethnicity', 'eth'].find((c) => c in rows[0]);
+    const idCol = ['file', 'face_id', 'id'].find((c) => c in rows[0]);
+    if (!col || !idCol) continue;
+    const byId = new Map(rows.map((r) => [String(r[idCol]), r[col]]));
+    const hits = files.filter((f) => byId.has(idOf(f)) || byId.has(f)).length;
+    if (hits >= files.length / 2 && (!best || hits > best.hits)) best = { csv, byId, hits, col };
   }
-  return { map, source: null };
+  if (!best) return { map, source: null };
+  for (const f of files) {
+    let g = best.byId.get(idOf(f)) ?? best.byId.get(f);
+    if (!g) continue;
+    if (g.includes('/')) g = 'mixed';
+    map.set(f, g);
+  }
+  return { map, source: `portraits/info/${best.csv} (${best.col})` };
 }
 
 function evenly(xs, n) {

@@ -35,6 +35,7 @@ class Bridge {
   private readonly sessions = new Map<number, Session>();
   private rawCameras = 0;
   private readonly notes: string[] = [];
+  private readonly cspBlocks = { worker: false, wasm: false };
   private host: Promise<RelightHostModule> | null = null;
 
   constructor() {
@@ -160,15 +161,19 @@ class Bridge {
   private onCspViolation(e: SecurityPolicyViolationEvent): void {
     if (!this.host) return; // the engine never started here: the page's own violations are none of our business
     if (e.blockedURI === 'wasm-eval' || /wasm/i.test(e.blockedURI)) {
+      this.cspBlocks.wasm = true;
       this.note(`This site's Content-Security-Policy (${e.effectiveDirective}) forbids WebAssembly, which the models need: the camera passes through unprocessed.`);
     } else if (e.effectiveDirective === 'worker-src' || (e.effectiveDirective === 'script-src' && e.blockedURI.startsWith('blob'))) {
+      this.cspBlocks.worker = true;
       this.note(`This site's Content-Security-Policy (${e.effectiveDirective}) blocks workers: relighting runs on the page's main thread.`);
     }
   }
 
   private note(text: string): void {
-    if (this.notes[this.notes.length - 1] === text) return;
-    this.notes.push(text.slice(0, 300));
+    const t = text.slice(0, 300);
+    const i = this.notes.indexOf(t);
+    if (i >= 0) this.notes.splice(i, 1); // a repeat moves to the end (newest)
+    this.notes.push(t);
     if (this.notes.length > MAX_NOTES) this.notes.shift();
   }
 
@@ -182,7 +187,10 @@ class Bridge {
       };
     });
     const enabled = this.state ? effectiveSettings(this.state, this.site).enabled : false;
-    return { site: this.site, enabled, sessions, rawCameras: this.rawCameras, notes: [...this.notes], topFrame: window === top };
+    return {
+      site: this.site, enabled, sessions, rawCameras: this.rawCameras, notes: [...this.notes], cspBlocks: { ...this.cspBlocks },
+      topFrame: window === top,
+    };
   }
 
   private onRuntimeMessage(raw: unknown, sender: chrome.runtime.MessageSender, sendResponse: (r?: unknown) => void): boolean {

@@ -169,11 +169,18 @@ function modeText(enabled: boolean, session: SessionStatus | undefined): { text:
   switch (session.mode) {
     case 'processing':
       return session.host === 'main'
-        ? { text: `Relighting on the page's main thread (the site blocks workers) · ${fps}`, state: 'processing', host: 'main' }
+        ? {
+            text: `Relighting on the page's main thread${status.cspBlocks.worker ? ` (${where} blocks workers)` : ''} · ${fps}`,
+            state: 'processing',
+            host: 'main',
+          }
         : { text: `Relighting in a worker thread · ${fps}`, state: 'processing', host: session.host };
     case 'starting':
       return { text: `Starting${session.loading ? ` (loading ${session.loading.what})` : ''}…`, state: 'starting', host: session.host };
     case 'passthrough':
+      if (status.cspBlocks.wasm) {
+        return { text: `Passthrough: ${where}'s security policy forbids WebAssembly, which the models need.`, state: 'passthrough', host: 'none' };
+      }
       return { text: `Passthrough: ${session.fallbackReason ?? 'the engine is restarting'}`, state: 'passthrough', host: session.host };
     default:
       return { text: `Camera passes through (${session.mode}).`, state: 'off', host: session.host };

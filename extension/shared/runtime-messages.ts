@@ -33,7 +33,9 @@ export interface TabStatus {
   rawCameras: number;
   /** Recent problems worth telling the user (CSP blocks, fail-open reasons), newest last. */
   notes: string[];
-  /** Which frame answered: 0 = top. */
+  /** What the page's Content-Security-Policy blocked when the engine started (from securitypolicyviolation). */
+  cspBlocks: { worker: boolean; wasm: boolean };
+  /** Whether the top frame answered (else an iframe with the call). */
   topFrame: boolean;
 }
 

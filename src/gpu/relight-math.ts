@@ -238,10 +238,19 @@ export function buildLowResGuide(src: PixelBuffer, mask: Mask, lowW: number, low
     for (let i = 0; i < lowW; i++) {
       const [x0, x1] = cellRange(i, lowW, W);
       let r = 0, gg = 0, b = 0;
-      for (let y = y0; y < y1; y++) {
-        for (let x = x0; x < x1; x++) {
-          readLinear(src, y * W + x, px);
-          r += px[0]!; gg += px[1]!; b += px[2]!;
+      if (src.kind === 'rgba8') {
+        const d = src.data;
+        for (let y = y0; y < y1; y++) {
+          for (let o = (y * W + x0) * 4, e = (y * W + x1) * 4; o < e; o += 4) {
+            r += SRGB8_TO_LINEAR[d[o]!]!; gg += SRGB8_TO_LINEAR[d[o + 1]!]!; b += SRGB8_TO_LINEAR[d[o + 2]!]!;
+          }
+        }
+      } else {
+        for (let y = y0; y < y1; y++) {
+          for (let x = x0; x < x1; x++) {
+            readLinear(src, y * W + x, px);
+            r += px[0]!; gg += px[1]!; b += px[2]!;
+          }
         }
       }
       const n = (y1 - y0) * (x1 - x0);

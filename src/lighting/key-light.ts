@@ -57,8 +57,8 @@ export function lobeRadianceSh(
   const h = vmfBandFactors(softnessToKappa(softness));
   const y = shBasis(dir[0], dir[1], dir[2], new Float32Array(9));
   for (let k = 0; k < 9; k++) {
-    const w = power * h[BAND_OF[k]]! * y[k]!;
-    for (let c = 0; c < 3; c++) out[k * 3 + c] += w * rgb[c]!;
+    const w = power * h[BAND_OF[k]!] * y[k]!;
+    for (let c = 0; c < 3; c++) out[k * 3 + c]! += w * rgb[c]!;
   }
   return out;
 }

@@ -1,7 +1,7 @@
 /**
  * Built-in lighting presets for video calls. A preset is a light rig: one of the 18 CC0 environments shipped in
- * @pmndrs/assets, turned by `yawDeg`/`pitchDeg` so its main light lands where the look needs it, plus an optional
- * key light, extra uniform fill and a warmth tint. resolve.ts turns a preset + the user's settings into target
+ * @pmndrs/assets, turned by `yawDeg`/`pitchDeg` so its main light lands where the look needs it, plus optional
+ * lights (key first), extra uniform fill and a warmth tint. resolve.ts turns a preset + the user's settings into target
  * irradiance SH; every preset is normalised to the same frontal brightness there, so presets differ in direction,
  * contrast and colour, not exposure.
  *
@@ -9,7 +9,8 @@
  * +90 = from image right (the subject's left), 180 = from behind; elevation +90 = from above. The environment's
  * own orientation (before `yawDeg`) is that of env-map.ts: the panorama centre is in front of the subject.
  *
- * Known source problems, measured (tests/unit/lighting-env-sh.test.ts) and confirmed with OpenCV's OpenEXR reader:
+ * Known source problems, measured against the Poly Haven originals (tests/unit/sh-projection.test.ts) and confirmed
+ * with OpenCV's OpenEXR reader:
  * in @pmndrs/assets@1.7.0 the suns of `park` and `sunrise` are stored blue-only (R = G = 0) and ~6x too weak, and
  * the sun of `sunset` is ~8x weaker than in the original Poly Haven map. No preset relies on those suns: warm
  * presets get their sun from a key light.
@@ -37,8 +38,8 @@ export interface PresetInfo {
   /** Base environment (a key of ENV_RADIANCE_SH). */
   readonly envName: EnvName;
   /**
-   * Orientation of the environment inside the rig (degrees, sign conventions of sh-rotation.ts). The preset's key
-   * light is placed in camera space and is not affected; the user's `yawDeg`/`pitchDeg` then turn the whole rig.
+   * Orientation of the environment inside the rig (degrees, sign conventions of sh-rotation.ts). The preset's
+   * lights are placed in camera space and are not affected; the user's `yawDeg`/`pitchDeg` then turn the whole rig.
    */
   readonly yawDeg: number;
   readonly pitchDeg: number;

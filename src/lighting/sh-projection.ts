@@ -65,9 +65,9 @@ export function projectEnvMapToSh(env: EnvMap): Float32Array {
       const o = x * 6;
       for (let j = 0; j < 6; j++) {
         const wgt = az[o + j]!;
-        rowSums[j * 3] += wgt * r;
-        rowSums[j * 3 + 1] += wgt * g;
-        rowSums[j * 3 + 2] += wgt * b;
+        rowSums[j * 3]! += wgt * r;
+        rowSums[j * 3 + 1]! += wgt * g;
+        rowSums[j * 3 + 2]! += wgt * b;
       }
     }
     const [pS, pSC, pS2, pS2C, pS3, pSC2] = polarIntegrals(rowEdgeTheta(y, h), rowEdgeTheta(y + 1, h)) as
@@ -75,15 +75,15 @@ export function projectEnvMapToSh(env: EnvMap): Float32Array {
     for (let c = 0; c < 3; c++) {
       const one = rowSums[c]!, cos = rowSums[3 + c]!, sin = rowSums[6 + c]!;
       const cos2 = rowSums[9 + c]!, sincos = rowSums[12 + c]!, sin2 = rowSums[15 + c]!;
-      acc[0 * 3 + c] += SH_C0 * pS * one; //                                   1
-      acc[1 * 3 + c] += SH_C1 * pSC * one; //                                  y
-      acc[2 * 3 + c] += SH_C1 * pS2 * cos; //                                  z
-      acc[3 * 3 + c] += -SH_C1 * pS2 * sin; //                                 x
-      acc[4 * 3 + c] += -SH_C2 * pS2C * sin; //                                x y
-      acc[5 * 3 + c] += SH_C2 * pS2C * cos; //                                 y z
-      acc[6 * 3 + c] += SH_C3 * (3 * pS3 * cos2 - pS * one); //                3 z^2 - 1
-      acc[7 * 3 + c] += -SH_C2 * pS3 * sincos; //                              x z
-      acc[8 * 3 + c] += SH_C4 * (pS3 * sin2 - pSC2 * one); //                  x^2 - y^2
+      acc[0 * 3 + c]! += SH_C0 * pS * one; //                                   1
+      acc[1 * 3 + c]! += SH_C1 * pSC * one; //                                  y
+      acc[2 * 3 + c]! += SH_C1 * pS2 * cos; //                                  z
+      acc[3 * 3 + c]! += -SH_C1 * pS2 * sin; //                                 x
+      acc[4 * 3 + c]! += -SH_C2 * pS2C * sin; //                                x y
+      acc[5 * 3 + c]! += SH_C2 * pS2C * cos; //                                 y z
+      acc[6 * 3 + c]! += SH_C3 * (3 * pS3 * cos2 - pS * one); //                3 z^2 - 1
+      acc[7 * 3 + c]! += -SH_C2 * pS3 * sincos; //                              x z
+      acc[8 * 3 + c]! += SH_C4 * (pS3 * sin2 - pSC2 * one); //                  x^2 - y^2
     }
   }
   return Float32Array.from(acc);

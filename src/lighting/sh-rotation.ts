@@ -52,7 +52,7 @@ const FIT_PINV: Float64Array = (() => {
   // Gauss-Jordan on [A^T A | A^T].
   const rows = Array.from({ length: 5 }, (_, r) => {
     const row = new Float64Array(5 + n);
-    for (let c = 0; c < 5; c++) for (let i = 0; i < n; i++) row[c] += A[i]![r]! * A[i]![c]!;
+    for (let c = 0; c < 5; c++) for (let i = 0; i < n; i++) row[c]! += A[i]![r]! * A[i]![c]!;
     for (let i = 0; i < n; i++) row[5 + i] = A[i]![r]!;
     return row;
   });

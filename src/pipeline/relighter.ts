@@ -227,9 +227,10 @@ class RelighterImpl implements Relighter {
 
   async setEnvironment(data: ArrayBuffer | Blob, name?: string): Promise<void> {
     const bytes = data instanceof Blob ? await data.arrayBuffer() : data;
-    const { decodeHdr } = await import('../lighting/hdr-loader.js');
+    // Decoded on a throwaway worker with a deadline: three's EXRLoader can loop forever on some corrupt files.
+    const { decodeHdrIsolated } = await import('../lighting/hdr-decode-client.js');
     const { lightingFromEnvMap } = await import('../lighting/resolve.js');
-    const env = await decodeHdr(bytes, name);
+    const env = await decodeHdrIsolated(bytes, name);
     this.customLighting = Float32Array.from(lightingFromEnvMap(env).irradianceSh);
     this.processor?.setCustomLighting(this.customLighting);
     this.update({ preset: 'custom' });

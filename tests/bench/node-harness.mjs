@@ -116,7 +116,11 @@ export async function launchChromium({ fakeVideo, webgpu = false, extraArgs = []
       const page = await context.newPage();
       page.on('pageerror', (e) => errors.push(e.message));
       page.on('console', (m) => {
-        if (m.type() === 'error' || process.env.RL_DEBUG) console.log(`[page:${m.type()}] ${m.text()}`);
+        // tasks-vision logs its XNNPACK banner at error level; it is not an error.
+        if ((m.type() === 'error' && !/XNNPACK|Failed to load resource/.test(m.text())) || process.env.RL_DEBUG) console.log(`[page:${m.type()}] ${m.text()}`);
+      });
+      page.on('response', (r) => {
+        if (r.status() >= 400 && !r.url().endsWith('/favicon.ico')) console.log(`[page] HTTP ${r.status()} ${r.url()}`);
       });
       return page;
     },

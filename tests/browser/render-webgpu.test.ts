@@ -62,7 +62,7 @@ function expectMatch(r: CompareResult): void {
     expect(d.max).toBeLessThanOrEqual(3);
     expect(d.over2).toBeLessThan(1e-3);
   }
-  expect(r.cpuChange).toBeGreaterThan(2); // the light did change the frame: equality is not vacuous
+  expect(r.cpuChange).toBeGreaterThan(1); // the light did change the frame (mean over the whole frame): equality is not vacuous
   expect(r.totalOpenAfterDispose).toBe(0);
 }
 

@@ -152,9 +152,9 @@ export async function barChart(spec: BarChartSpec): Promise<string> {
     ctx.stroke();
     ctx.setLineDash([]);
     ctx.fillStyle = '#b8453e';
-    ctx.textAlign = 'right';
+    ctx.textAlign = 'left';
     ctx.textBaseline = 'bottom';
-    ctx.fillText(r.label, W - R - 4, y(r.value) - 2);
+    ctx.fillText(r.label, L + 4, y(r.value) - 2);
   }
   return toDataUrl(c);
 }
@@ -225,7 +225,10 @@ export interface GridCell {
 export async function imageGrid(rows: GridCell[][], columnTitles: string[], title: string, cellPx = 220): Promise<string> {
   const cols = Math.max(...rows.map((r) => r.length), columnTitles.length);
   const head = 56, cap = 18, pad = 6;
-  const W = cols * (cellPx + pad) + pad, H = head + rows.length * (cellPx + cap + pad) + pad;
+  const probe = new OffscreenCanvas(1, 1).getContext('2d')!;
+  probe.font = 'bold 15px sans-serif';
+  const W = Math.max(cols * (cellPx + pad) + pad, Math.ceil(probe.measureText(title).width) + 2 * pad);
+  const H = head + rows.length * (cellPx + cap + pad) + pad;
   const [c, ctx] = canvas(W, H);
   ctx.fillStyle = '#111';
   ctx.font = 'bold 15px sans-serif';

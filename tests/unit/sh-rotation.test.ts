@@ -37,7 +37,7 @@ function randomRotation(r: () => number): Mat3 {
 
 function bandEnergy(sh: ArrayLike<number>, c: number): [number, number, number] {
   const e: [number, number, number] = [0, 0, 0];
-  [0, 1, 1, 1, 2, 2, 2, 2, 2].forEach((band, k) => { e[band] += sh[k * 3 + c]! ** 2; });
+  [0, 1, 1, 1, 2, 2, 2, 2, 2].forEach((band, k) => { e[band]! += sh[k * 3 + c]! ** 2; });
   return e;
 }
 
@@ -60,7 +60,7 @@ describe('rotateSh', () => {
       const sh = randomSh(r), rot = rotateSh(sh, randomRotation(r));
       for (let c = 0; c < 3; c++) {
         const a = bandEnergy(sh, c), b = bandEnergy(rot, c);
-        for (let band = 0; band < 3; band++) expect(Math.abs(a[band] - b[band])).toBeLessThan(1e-5 * (1 + a[band]));
+        for (let band = 0; band < 3; band++) expect(Math.abs(a[band]! - b[band]!)).toBeLessThan(1e-5 * (1 + a[band]!));
       }
     }
   });

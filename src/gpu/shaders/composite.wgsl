@@ -6,8 +6,8 @@
 //      ratioCur  rgba32float, geometry size: smoothed shading ratio (shading-ratio.wgsl)
 // Out: outTex    rgba8unorm, frame size: sRGB relit pixels; alpha copied from the input.
 // Per pixel: R = sum_taps w R_tap / sum w over the 3x3 low-res taps around the pixel, w = tent(1.5) spatial x
-// (1 / (1 + d^2)^2 + 1e-4), d^2 = (dguide / sigma_g)^2 + (dmask / sigma_m)^2; M = 1 + s (m (R - 1) + (1 - m)(B - 1));
-// out = soft-clip(in * M) in linear light, sRGB encoded.
+// (1 / (1 + d^2)^2 + 1e-4), d^2 = (dguide / sigma_g)^2 + (dmask / sigma_m)^2; M = 1 + s (m (R - 1) + (1 - m)(B - 1))
+// (m < epsilon: M = 1 + s (B - 1)); out = soft-clip(in * M) in linear light, sRGB encoded.
 
 @group(0) @binding(1) var frameTex: texture_2d<f32>;
 @group(0) @binding(2) var maskTex: texture_2d<f32>;
@@ -59,7 +59,10 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
   let px = textureLoad(frameTex, vec2<i32>(id.xy), 0);
   let lin = srgb_decode(px.rgb);
   let m = clamp(mask_bilinear(src_coord(f32(id.x), fs.x, f32(P.maskSize.x)), src_coord(f32(id.y), fs.y, f32(P.maskSize.y))), 0.0, 1.0);
-  var R = vec3<f32>(1.0);
+  let s = P.background.w;
+  let bgM = P.background.rgb - vec3<f32>(1.0);
+  // Below the mask epsilon the pixel is background: no upsampling, mask taken as 0 (as relight-math.ts).
+  var M = vec3<f32>(1.0) + s * bgM;
   if (m >= P.jbu.z) {
     let gv = guide_value(lin);
     let u = src_coord(f32(id.x), fs.x, gs.x);
@@ -91,10 +94,9 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
         acc += w * textureLoad(ratioCur, q, 0).rgb;
       }
     }
-    R = acc / sw;
+    let R = acc / sw;
+    M = vec3<f32>(1.0) + s * (m * (R - vec3<f32>(1.0)) + (1.0 - m) * bgM);
   }
-  let s = P.background.w;
-  let M = vec3<f32>(1.0) + s * (m * (R - vec3<f32>(1.0)) + (1.0 - m) * (P.background.rgb - vec3<f32>(1.0)));
   var o = lin * M;
   let k = soft_clip_scale(max(o.r, max(o.g, o.b)), max(lin.r, max(lin.g, lin.b)), P.ratio.w);
   o *= k;

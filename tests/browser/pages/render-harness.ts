@@ -47,7 +47,14 @@ export interface CompareResult {
 }
 
 const SOURCE = directionalSh(directionFromAngles(-35, 30), [1.5, 1.5, 1.5], [0.35, 0.35, 0.35]);
-const TARGET = directionalSh(directionFromAngles(50, 15), [2.2, 1.9, 1.4], [0.25, 0.27, 0.35]);
+/**
+ * A warm key from the right, normalised like src/lighting's presets (mean irradiance over camera-facing normals
+ * = pi: "same exposure"), so the images show the light moving rather than the exposure dropping.
+ */
+const TARGET = ((sh: Float32Array) => {
+  const front = 0.2126 * (sh[0]! * 0.282095 + sh[6]! * 0.2443) + 0.7152 * (sh[1]! * 0.282095 + sh[7]! * 0.2443) + 0.0722 * (sh[2]! * 0.282095 + sh[8]! * 0.2443);
+  return sh.map((v) => (v * Math.PI) / front);
+})(directionalSh(directionFromAngles(50, 15), [2.2, 1.9, 1.4], [0.25, 0.27, 0.35]));
 
 function scene(spec: SceneSpec, t: number): SphereScene {
   let seed = 17 + t * 101;

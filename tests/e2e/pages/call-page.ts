@@ -60,6 +60,9 @@ export interface SampleResult {
   /** Mean RGB (0..255) inside / outside the person over all frames. */
   rgbIn: [number, number, number];
   rgbOut: [number, number, number];
+  /** Mean luminance of the person's image-left / image-right half (split at the frame centre). */
+  lumInLeft: number;
+  lumInRight: number;
   lumIn: number;
   lumOut: number;
   /** Largest gap between two frames, ms. */
@@ -74,6 +77,7 @@ let pcB: RTCPeerConnection | null = null;
 let videoSender: RTCRtpSender | null = null;
 const localVideo = document.getElementById('local') as HTMLVideoElement;
 const remoteVideo = document.getElementById('remote') as HTMLVideoElement;
+const remoteAudio = new Audio();
 
 function describe(t: MediaStreamTrack): TrackInfo {
   return {
@@ -98,9 +102,12 @@ async function sampleTrack(track: MediaStreamTrack, durationMs: number, region: 
   const reader = new Processor({ track: clone }).readable.getReader();
   const canvas = new OffscreenCanvas(SAMPLE_W, SAMPLE_H);
   const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
-  const res: SampleResult = { frames: 0, fps: 0, widthPx: 0, heightPx: 0, rgbIn: [0, 0, 0], rgbOut: [0, 0, 0], lumIn: 0, lumOut: 0, maxGapMs: 0, samples: [] };
+  const res: SampleResult = {
+    frames: 0, fps: 0, widthPx: 0, heightPx: 0, rgbIn: [0, 0, 0], rgbOut: [0, 0, 0], lumInLeft: 0, lumInRight: 0,
+    lumIn: 0, lumOut: 0, maxGapMs: 0, samples: [],
+  };
   const sumIn = [0, 0, 0], sumOut = [0, 0, 0];
-  let nIn = 0, nOut = 0, first = 0, last = 0;
+  let nIn = 0, nOut = 0, first = 0, last = 0, sumLeft = 0, nLeft = 0, sumRight = 0, nRight = 0;
   const deadline = performance.now() + durationMs;
   while (performance.now() < deadline && !stop?.()) {
     const { value: frame, done } = await reader.read();
@@ -124,11 +131,20 @@ async function sampleTrack(track: MediaStreamTrack, durationMs: number, region: 
       const z = zones[i];
       if (z === 'skip') continue;
       const acc = z === 'in' ? fin : fout;
-      acc[0]! += px[i * 4]!;
-      acc[1]! += px[i * 4 + 1]!;
-      acc[2]! += px[i * 4 + 2]!;
-      if (z === 'in') fi++;
-      else fo++;
+      const r = px[i * 4]!, g = px[i * 4 + 1]!, b = px[i * 4 + 2]!;
+      acc[0]! += r;
+      acc[1]! += g;
+      acc[2]! += b;
+      if (z === 'in') {
+        fi++;
+        if (i % SAMPLE_W < SAMPLE_W / 2) {
+          sumLeft += lum(r, g, b);
+          nLeft++;
+        } else {
+          sumRight += lum(r, g, b);
+          nRight++;
+        }
+      } else fo++;
     }
     for (let c = 0; c < 3; c++) {
       sumIn[c]! += fin[c]!;
@@ -151,6 +167,8 @@ async function sampleTrack(track: MediaStreamTrack, durationMs: number, region: 
   res.rgbOut = sumOut.map((v) => (nOut ? v / nOut : 0)) as [number, number, number];
   res.lumIn = lum(...res.rgbIn);
   res.lumOut = lum(...res.rgbOut);
+  res.lumInLeft = nLeft ? sumLeft / nLeft : 0;
+  res.lumInRight = nRight ? sumRight / nRight : 0;
   return res;
 }
 
@@ -192,6 +210,9 @@ const api = {
     await pcA.setRemoteDescription(answer);
     remote = await gotRemote;
     remoteVideo.srcObject = remote;
+    // Play the far end's audio (the harness allows autoplay), so that the receiver measures its energy.
+    remoteAudio.srcObject = remote;
+    await remoteAudio.play().catch(() => {});
     await new Promise<void>((resolve) => remoteVideo.requestVideoFrameCallback(() => resolve()));
     return describe(videoOf('local'));
   },
