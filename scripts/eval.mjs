@@ -154,6 +154,8 @@ let page;
 try {
   page = await openPage(browser, server.url, '/tests/eval/eval.html');
   const presets = await page.evaluate(() => globalThis.evaluation.presets());
+  const selfTest = await page.evaluate(() => globalThis.evaluation.selfTest());
+  if (selfTest.length) throw new Error(`[eval] the measurement code failed its self-test: ${selfTest.join('; ')}`);
   const png = async (name, dataUrl) => { writePngDataUrl(dataUrl, join(OUT, name)); report.figures[name.replace(/\.png$/, '')] = name; return name; };
 
   // ---- (a) Yale B
@@ -260,32 +262,38 @@ try {
     const r = await page.evaluate(([x, p, m]) => globalThis.evaluation.skin(x, p, m), [items, preset, B.maxSide]);
     const groups = {};
     for (const x of r.results) (groups[x.group] ??= []).push(x);
-    const stats = (xs) => ({ n: xs.length, mean: xs.reduce((s, x) => s + x.meanDe2000, 0) / xs.length,
-      mean_colour: xs.reduce((s, x) => s + x.meanColourDe2000, 0) / xs.length, max: Math.max(...xs.map((x) => x.meanDe2000)) });
+    const avg = (xs, k) => xs.reduce((s, x) => s + x[k], 0) / xs.length;
+    const stats = (xs) => ({ n: xs.length, mean: avg(xs, 'meanDe2000'), mean_colour: avg(xs, 'meanColourDe2000'),
+      hue_chroma: avg(xs, 'hueChromaDe2000'), delta_L: avg(xs, 'deltaL'), linear_gain: avg(xs, 'linearGain'), L_in: xs.reduce((s, x) => s + x.labIn[0], 0) / xs.length,
+      max: Math.max(...xs.map((x) => x.meanDe2000)) });
     report.skin_de2000 = {
       preset, ...stats(r.results),
       by_group: Object.fromEntries(Object.entries(groups).sort().map(([g, xs]) => [g, stats(xs)])),
       by_set: Object.fromEntries(Object.keys(sets).map((s) => [s, stats(r.results.filter((x) => x.name.startsWith(`${s}/`)))]).filter(([, v]) => v.n)),
       region: `face-oval landmarks minus eyes/brows/lips, in the person mask (${r.results.filter((x) => x.region === 'landmarks').length} portraits); central box fallback (${r.results.filter((x) => x.region === 'central-box').length})`,
       sets, engine: r.engine, seconds: r.seconds,
-      per_portrait: r.results.map((x) => ({ name: x.name, group: x.group, de2000: x.meanDe2000, de2000_mean_colour: x.meanColourDe2000, region: x.region, pixels: x.pixels, lab_in: x.labIn, lab_out: x.labOut })),
+      per_portrait: r.results.map((x) => ({ name: x.name, group: x.group, de2000: x.meanDe2000, de2000_mean_colour: x.meanColourDe2000,
+        de2000_hue_chroma: x.hueChromaDe2000, delta_L: x.deltaL, linear_gain: x.linearGain, region: x.region, pixels: x.pixels, lab_in: x.labIn, lab_out: x.labOut })),
     };
     const gk = Object.keys(report.skin_de2000.by_group);
     await png('eval-skin.png', await page.evaluate((spec) => globalThis.evaluation.barChart(spec), {
       title: `Skin CIEDE2000 input vs output, preset "${preset}" (per group; n in labels)`, yLabel: 'dE2000', decimals: 2,
       categories: gk.map((g) => `${g}\nn=${report.skin_de2000.by_group[g].n}`),
       series: [{ label: 'mean per-pixel dE2000', values: gk.map((g) => report.skin_de2000.by_group[g].mean) },
-        { label: 'dE2000 of the mean skin colour', values: gk.map((g) => report.skin_de2000.by_group[g].mean_colour) }],
+        { label: 'dE2000 of the mean skin colour', values: gk.map((g) => report.skin_de2000.by_group[g].mean_colour) },
+        { label: 'hue + chroma only (L* equalised)', values: gk.map((g) => report.skin_de2000.by_group[g].hue_chroma) },
+        { label: 'delta L*', values: gk.map((g) => report.skin_de2000.by_group[g].delta_L) }],
     }));
     log(`skin done in ${round(r.seconds, 0)} s: mean dE2000 ${round(report.skin_de2000.mean, 2)}`);
 
-    // Grid portraits: one per labelled group (diverse skin tones), then a real webcam capture if there is one.
-    const chosen = [];
-    for (const g of gk.filter((g) => g !== 'unlabelled')) { const x = items.find((i) => i.group === g); if (x) chosen.push(x); }
+    // Grid portraits: the darkest, a middle and the lightest skin (by the input's skin L*), so the grids show what
+    // the relighting does across skin tones, then a real webcam capture when there is one.
+    const byL = [...r.results].sort((a, b) => a.labIn[0] - b.labIn[0]);
     const webcam = items.find((i) => /zoom|webcam/i.test(i.name));
-    if (webcam) chosen.splice(Math.min(chosen.length, B.gridPortraits - 1), 0, webcam);
-    for (const i of items) if (chosen.length < B.gridPortraits && !chosen.includes(i)) chosen.push(i);
-    const gridItems = chosen.slice(0, B.gridPortraits);
+    const wantN = webcam ? B.gridPortraits - 1 : B.gridPortraits;
+    const picks = Array.from({ length: wantN }, (_, k) => byL[Math.round((k * (byL.length - 1)) / Math.max(1, wantN - 1))]);
+    const gridItems = [...new Set(picks.map((x) => x.name))].map((n) => items.find((i) => i.name === n));
+    if (webcam && !gridItems.includes(webcam)) gridItems.push(webcam);
     const overview = ['studio-key', 'soft-window', 'neutral', 'warm-sunset', 'dramatic-side', 'rim-light'].filter((p) => presets.includes(p));
     log(`grids: ${gridItems.map((i) => i.name).join(', ')} x ${presets.length} presets`);
     const g = await page.evaluate(([x, p, o, m]) => globalThis.evaluation.grids(x, p, o, m, 220), [gridItems, presets, overview, B.maxSide]);
@@ -336,8 +344,9 @@ if (F) {
 const S = report.skin_de2000;
 if (S) {
   md.push('## (c) Skin-tone preservation', '', `Preset \`${S.preset}\`, default settings. Region: ${S.region}. Portraits used: ${Object.entries(S.sets).map(([k, v]) => `${k} ${v.used}/${v.files}${v.groups ? ` (groups: ${v.groups})` : ''}`).join(', ')}.`, '',
-    table(['group', 'n', 'mean dE2000 (per pixel)', 'dE2000 of mean colour', 'max'], [['all', S.n, f2(S.mean), f2(S.mean_colour), f2(S.max)],
-      ...Object.entries(S.by_group).map(([g, v]) => [g, v.n, f2(v.mean), f2(v.mean_colour), f2(v.max)])]), '',
+    table(['group', 'n', 'mean dE2000 (per pixel)', 'dE2000 of mean colour', 'hue+chroma dE2000', 'L* in', 'delta L*', 'linear gain', 'max'],
+      [['all', S.n, f2(S.mean), f2(S.mean_colour), f2(S.hue_chroma), f2(S.L_in), f2(S.delta_L), f2(S.linear_gain), f2(S.max)],
+        ...Object.entries(S.by_group).map(([g, v]) => [g, v.n, f2(v.mean), f2(v.mean_colour), f2(v.hue_chroma), f2(v.L_in), f2(v.delta_L), f2(v.linear_gain), f2(v.max)])]), '',
     '![Skin dE2000](eval-skin.png)', '');
 }
 if (report.grids) {

@@ -96,10 +96,12 @@ def compute_losses(model, batch: dict, cfg: dict) -> tuple[torch.Tensor, dict]:
         'normal_ps': normal_loss(n, tn, batch['w_ps']),
     }
     alb_t, sh_r = normalise_albedo(batch)
-    parts['albedo'], parts['albedo_aligned'], parts['albedo_unaligned'] = pal_loss(alb, alb_t, batch['w_alb'], lc['unaligned'])
+    parts['albedo'], parts['albedo_aligned'], parts['albedo_unaligned'] = pal_loss(
+        alb, alb_t, batch['w_alb'], lc.get('unaligned_albedo', lc['unaligned']))
     w_r = batch['person'] * batch['valid']
     rend = render(alb, n, sh_r)
-    parts['render'], parts['render_aligned'], parts['render_unaligned'] = pal_loss(rend, batch['render_target'], w_r, lc['unaligned'])
+    parts['render'], parts['render_aligned'], parts['render_unaligned'] = pal_loss(
+        rend, batch['render_target'], w_r, lc.get('unaligned_render', lc['unaligned']))
     sup = torch.maximum(torch.maximum(batch['w_face'], batch['w_sil']), batch['w_ps'])
     ct, cw = confidence_target(n, tn, sup, batch['person'], batch['valid'])
     parts['confidence'] = wmean(F.binary_cross_entropy(conf.clamp(1e-5, 1 - 1e-5), ct, reduction='none'), cw)

@@ -24,7 +24,8 @@
  * normalised by its mean over the person (m_s), and the target irradiance by pi, so
  *   R_c(n) = (E_target,c(n) / pi) / (E_source(n) / m_s)
  * i.e. a target of uniform unit radiance (E = pi) flattens the shading but keeps the person's mean brightness;
- * twice that radiance doubles it. src/lighting normalises presets to that unit (mean radiance 1).
+ * twice that radiance doubles it. src/lighting normalises presets to that unit (mean irradiance over camera-facing
+ * normals = pi); a bare directional light must go through `exposureNeutralSh` first.
  */
 import { SH_C0, SH_C1, SH_C2, SH_C3, SH_C4 } from '../core/sh.js';
 import type { GeometryMaps, Mask } from '../core/types.js';

@@ -14,8 +14,10 @@
  */
 import type { GeometryMaps, Mask, TargetLighting } from '../core/types.js';
 import { palApply, palFit, psnr as psnrMetric, ssim } from '../core/metrics.js';
-import { CpuRelighter } from './cpu-relighter.js';
-import { exposureNeutralSh, type PixelBuffer, type RelightParams } from './relight-math.js';
+import {
+  DEFAULT_RELIGHT_PARAMS, buildLowResGuide, compositeFrame, computeRatioMap, estimateSourceLighting, exposureNeutralSh,
+  shLuminance, shadingNormalisation, type LowResGuide, type PixelBuffer, type RelightParams,
+} from './relight-math.js';
 import { directionalSh } from './synthetic-scene.js';
 
 export interface YaleBFiles {
@@ -264,32 +266,85 @@ export function meanFaceNormals(subjects: readonly YaleBSubject[]): Float32Array
 export interface YaleBRelightOptions {
   /** Ambient of the target light, as a fraction of the directional light's radiance. */
   readonly ambient: number;
+  /**
+   * Geometry at 1/geometryDownscale of the image resolution (normals box-averaged and renormalised), so the
+   * ratio goes through the edge-aware upsampling as it does in the product (a 128-px model on a bigger frame).
+   */
+  readonly geometryDownscale?: number;
   readonly params?: Partial<RelightParams>;
 }
 
 export const DEFAULT_YALEB_OPTIONS: YaleBRelightOptions = { ambient: 0.05 };
 
-/** Relights the subject's frontal image to a Yale B light with the given normals through the CPU reference. */
-export function relightYaleB(subject: YaleBSubject, normals: Float32Array, azimuthDeg: number, elevationDeg: number, opts: YaleBRelightOptions = DEFAULT_YALEB_OPTIONS): Float32Array {
-  const { widthPx: w, heightPx: h } = subject;
-  const confidence = new Float32Array(w * h);
-  const maskData = new Float32Array(w * h);
-  for (let p = 0; p < w * h; p++) {
-    const valid = normals[p * 3 + 2]! > 0.05 ? 1 : 0;
-    confidence[p] = valid;
-    maskData[p] = subject.region[p]! ? 1 : 0;
+/** Box-downsamples a normal map by an integer factor (unknown normals, z <= 0.05, do not count). */
+export function downsampleNormals(normals: Float32Array, w: number, h: number, factor: number): { normals: Float32Array; confidence: Float32Array; widthPx: number; heightPx: number } {
+  const lw = Math.floor(w / factor), lh = Math.floor(h / factor);
+  const out = new Float32Array(lw * lh * 3), conf = new Float32Array(lw * lh);
+  for (let j = 0; j < lh; j++) for (let i = 0; i < lw; i++) {
+    let x = 0, y = 0, z = 0, n = 0;
+    for (let dy = 0; dy < factor; dy++) for (let dx = 0; dx < factor; dx++) {
+      const p = (j * factor + dy) * w + i * factor + dx;
+      if (!(normals[p * 3 + 2]! > 0.05)) continue;
+      x += normals[p * 3]!; y += normals[p * 3 + 1]!; z += normals[p * 3 + 2]!; n++;
+    }
+    const l = Math.hypot(x, y, z);
+    const q = j * lw + i;
+    if (n === 0 || l < 1e-6) continue;
+    out[q * 3] = x / l; out[q * 3 + 1] = y / l; out[q * 3 + 2] = z / l;
+    conf[q] = n / (factor * factor);
   }
-  const geometry: GeometryMaps = { widthPx: w, heightPx: h, normals, confidence, source: 'yaleb' };
+  return { normals: out, confidence: conf, widthPx: lw, heightPx: lh };
+}
+
+/**
+ * What stays fixed while one subject's frontal photo is relit to many lights: the frame, mask, geometry, the
+ * low-res guide and the source-light estimate (relight-math.ts steps 1-2).
+ */
+export interface PreparedYaleB {
+  readonly src: PixelBuffer;
+  readonly mask: Mask;
+  readonly geometry: GeometryMaps;
+  readonly guide: LowResGuide;
+  readonly sourceLum: Float32Array;
+  readonly params: Readonly<RelightParams>;
+}
+
+export function prepareYaleB(subject: YaleBSubject, normals: Float32Array, opts: YaleBRelightOptions = DEFAULT_YALEB_OPTIONS): PreparedYaleB {
+  const { widthPx: w, heightPx: h } = subject;
+  const maskData = new Float32Array(w * h);
+  for (let p = 0; p < w * h; p++) maskData[p] = subject.region[p]! ? 1 : 0;
+  const f = opts.geometryDownscale ?? 1;
+  const g = f > 1 ? downsampleNormals(normals, w, h, f) : {
+    normals, widthPx: w, heightPx: h, confidence: Float32Array.from({ length: w * h }, (_, p) => (normals[p * 3 + 2]! > 0.05 ? 1 : 0)),
+  };
+  const geometry: GeometryMaps = { widthPx: g.widthPx, heightPx: g.heightPx, normals: g.normals, confidence: g.confidence, source: 'yaleb' };
   const mask: Mask = { widthPx: w, heightPx: h, data: maskData, timestampUs: 0 };
+  const src: PixelBuffer = { kind: 'linear', widthPx: w, heightPx: h, channels: 1, data: subject.frontal.data };
+  const params = { ...DEFAULT_RELIGHT_PARAMS, ...(opts.params ?? {}) };
+  const guide = buildLowResGuide(src, mask, geometry.widthPx, geometry.heightPx);
+  const estimate = estimateSourceLighting(guide, geometry, params);
+  if (!estimate) throw new Error(`[YaleB] ${subject.id}: no source-light estimate (too few face pixels)`);
+  return { src, mask, geometry, guide, sourceLum: shLuminance(estimate.sh), params };
+}
+
+/**
+ * Relights a prepared frontal photo to a Yale B light: relight-math.ts steps 3 and 5, exactly what
+ * CpuRelighter runs for a first frame (no temporal history), with an exposure-neutral target.
+ */
+export function relightPrepared(prep: PreparedYaleB, azimuthDeg: number, elevationDeg: number, ambient: number): Float32Array {
   // Exposure-neutral target (the camera's auto exposure): PAL forgives a global gain anyway, but the ratio
   // clamps do not, and a bare directional light has ~1/pi of the "unit" irradiance (see relight-math.ts).
-  const irradianceSh = exposureNeutralSh(yaleTargetSh(azimuthDeg, elevationDeg, opts.ambient), geometry);
-  const lighting: TargetLighting = { irradianceSh, background: 'keep', backgroundDim: 1, strength: 1 };
-  const relighter = new CpuRelighter();
-  relighter.configure({ smoothing: 0, params: opts.params ?? {} });
-  const src: PixelBuffer = { kind: 'linear', widthPx: w, heightPx: h, channels: 1, data: subject.frontal.data };
-  const out = relighter.process(src, mask, geometry, lighting);
-  return (out as Extract<PixelBuffer, { kind: 'linear' }>).data;
+  const target = exposureNeutralSh(yaleTargetSh(azimuthDeg, elevationDeg, ambient), prep.geometry);
+  const norm = shadingNormalisation(prep.geometry, prep.guide, prep.sourceLum, target, prep.params);
+  const ratio = computeRatioMap(prep.geometry, prep.sourceLum, target, norm, prep.params);
+  const dst: PixelBuffer = { kind: 'linear', widthPx: prep.src.widthPx, heightPx: prep.src.heightPx, channels: 1, data: new Float32Array(prep.src.widthPx * prep.src.heightPx) };
+  compositeFrame({ src: prep.src, mask: prep.mask, guide: prep.guide, ratio, background: [1, 1, 1], strength: 1 }, dst, prep.params);
+  return dst.data;
+}
+
+/** One-shot: relights the subject's frontal image to a Yale B light with the given normals. */
+export function relightYaleB(subject: YaleBSubject, normals: Float32Array, azimuthDeg: number, elevationDeg: number, opts: YaleBRelightOptions = DEFAULT_YALEB_OPTIONS): Float32Array {
+  return relightPrepared(prepareYaleB(subject, normals, opts), azimuthDeg, elevationDeg, opts.ambient);
 }
 
 export interface YaleBScore {
@@ -312,11 +367,14 @@ export interface YaleBMethod {
 /** Scores every image of one subject for each method. */
 export function scoreSubject(subject: YaleBSubject, methods: readonly YaleBMethod[]): YaleBScore[] {
   const scores: YaleBScore[] = [];
+  const prepared = new Map<string, PreparedYaleB>();
+  for (const m of methods) if (m.normals) prepared.set(m.name, prepareYaleB(subject, m.normals, m.options ?? DEFAULT_YALEB_OPTIONS));
   for (const img of subject.images) {
     const psnr: Record<string, number> = {}, ss: Record<string, number> = {};
     const psnr1 = (a: Float32Array, b: Float32Array, r: Uint8Array) => psnrMetric(a, b, 1, r);
     for (const m of methods) {
-      const pred = m.normals ? relightYaleB(subject, m.normals, img.azimuthDeg, img.elevationDeg, m.options) : subject.frontal.data;
+      const prep = prepared.get(m.name);
+      const pred = prep ? relightPrepared(prep, img.azimuthDeg, img.elevationDeg, (m.options ?? DEFAULT_YALEB_OPTIONS).ambient) : subject.frontal.data;
       // Both metrics on the PAL-aligned prediction: SSIM is not gain-invariant, and the renderer's exposure
       // convention (keep the mean brightness) differs from the photos' (fixed camera, dimmer side lights).
       const aligned = palApply(palFit(pred, img.data, 1, subject.region), pred);

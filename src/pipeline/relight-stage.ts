@@ -16,6 +16,7 @@ import { resolveLighting, type CustomLighting } from '../lighting/resolve.js';
 import { closeTracked, trackOpen } from '../core/leak-tracker.js';
 import { RelightError, describeError } from '../core/errors.js';
 import { createRenderer } from '../gpu/renderer-factory.js';
+import type { RenderTier } from '../core/tiers.js';
 
 const ESTIMATOR_CHAIN: Record<GeometryKind, GeometryKind[]> = {
   student: ['student', 'analytic', 'silhouette'],
@@ -23,7 +24,8 @@ const ESTIMATOR_CHAIN: Record<GeometryKind, GeometryKind[]> = {
   silhouette: ['silhouette'],
 };
 
-async function createEstimator(kind: GeometryKind, options: StageOptions): Promise<GeometryEstimator> {
+async function createEstimator(kind: GeometryKind, options: StageOptions, tier: RenderTier): Promise<GeometryEstimator> {
+  const grid = { longSidePx: tier.geometrySizePx };
   switch (kind) {
     case 'student': {
       const { StudentEstimator } = await import('../geometry/student-estimator.js');
@@ -31,11 +33,11 @@ async function createEstimator(kind: GeometryKind, options: StageOptions): Promi
     }
     case 'analytic': {
       const { AnalyticPriorEstimator } = await import('../geometry/analytic-prior.js');
-      return new AnalyticPriorEstimator({ faceLandmarks: { assetBaseUrl: options.assetBaseUrl } });
+      return new AnalyticPriorEstimator({ faceLandmarks: { assetBaseUrl: options.assetBaseUrl }, grid });
     }
     case 'silhouette': {
       const { SilhouetteEstimator } = await import('../geometry/silhouette-estimator.js');
-      return new SilhouetteEstimator();
+      return new SilhouetteEstimator({ grid });
     }
   }
 }
@@ -54,17 +56,21 @@ export class RelightStage implements FrameStage {
   private notes: string[] = [];
   private timings: StageTimings = {};
   private disposed = false;
+  private tier: RenderTier | null = null;
+  private smoothing = -1;
 
   constructor(private readonly options: StageOptions) {}
 
   async init(): Promise<void> {
-    const { renderer, tier } = await createRenderer();
+    const { renderer, tier, fallbackReason } = await createRenderer();
     this.renderer = renderer;
+    this.tier = tier;
+    if (fallbackReason) this.notes.push(fallbackReason);
     this.options.onProgress?.('renderer', 1);
     for (const kind of ESTIMATOR_CHAIN[this.options.geometry]) {
       try {
         this.options.onProgress?.(`geometry:${kind}`, 0);
-        const est = await createEstimator(kind, this.options);
+        const est = await createEstimator(kind, this.options, tier);
         await est.init();
         this.estimator = est;
         this.options.onProgress?.(`geometry:${kind}`, 1);
@@ -75,7 +81,6 @@ export class RelightStage implements FrameStage {
       }
     }
     if (!this.estimator) throw new RelightError('geometry-failed', `no geometry estimator could start (${this.notes.join('; ')})`);
-    void tier;
   }
 
   setCustomLighting(irradianceSh: Float32Array | null): void {
@@ -91,9 +96,15 @@ export class RelightStage implements FrameStage {
       throw new RelightError('geometry-failed', `geometry estimate failed: ${describeError(e)}`, { cause: e });
     }
     const t0 = performance.now();
+    if (settings.smoothing !== this.smoothing) {
+      this.smoothing = settings.smoothing;
+      this.renderer.configure({ smoothing: settings.smoothing });
+    }
+    // The tier sets the fastest cadence this device can afford; the user may ask for a slower one.
+    const everyN = Math.max(settings.modelEveryNFrames, this.tier?.minModelEveryNFrames ?? 1);
     if (!this.geometry) {
       await this.runGeometry(frame, mask);
-    } else if (!this.geometryInFlight && frameIndex % settings.modelEveryNFrames === 0) {
+    } else if (!this.geometryInFlight && frameIndex % everyN === 0) {
       this.geometryInFlight = this.runGeometry(frame, mask).finally(() => (this.geometryInFlight = null));
     }
     if (!this.geometry) throw new RelightError('geometry-failed', 'no geometry for the first frame');
@@ -140,7 +151,7 @@ export class RelightStage implements FrameStage {
   }
 
   backend(): string {
-    const parts = [this.renderer?.backend ?? 'none', this.estimator ? `${this.estimator.name}/${this.estimator.backend()}` : 'no-geometry'];
+    const parts = [`${this.renderer?.backend ?? 'none'}${this.tier ? ` (${this.tier.id})` : ''}`, this.estimator ? `${this.estimator.name}/${this.estimator.backend()}` : 'no-geometry'];
     return parts.join(' + ');
   }
 

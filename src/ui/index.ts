@@ -23,3 +23,4 @@ export { rovingTarget, columnsOf } from './roving-index.js';
 export { PointerDragController, type PointerDragOptions } from './pointer-drag-controller.js';
 export { presetItemsFrom, rgbaToDataUrl, type PresetDescriptor, type PresetPreviewSource } from './preset-previews.js';
 export { lightingPresetItems } from './lighting-preset-items.js';
+export { RelightVideoElement, RelighterController, toStatsView, DEFAULT_CAMERA_CONSTRAINTS } from './relight-video-element.js';

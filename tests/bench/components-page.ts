@@ -113,13 +113,13 @@ interface RenderPath {
 }
 
 async function createRenderPath(): Promise<RenderPath> {
-  const mod = await optionalImport<{ createRenderer: () => Promise<{ renderer: Renderer; tier: unknown }> }>(
+  const mod = await optionalImport<{ createRenderer: () => Promise<{ renderer: Renderer; tier: { id?: string } | string; fallbackReason?: string }> }>(
     '../../src/gpu/renderer-factory.ts', 'renderer factory');
   if (mod) {
-    const { renderer, tier } = await mod.createRenderer();
-    await renderer.init?.();
+    const { renderer, tier, fallbackReason } = await mod.createRenderer();
+    if (fallbackReason) note(`renderer: ${fallbackReason}`);
     return {
-      label: `${renderer.backend} (renderer-factory, tier ${typeof tier === 'string' ? tier : JSON.stringify(tier)})`,
+      label: `${renderer.backend} renderer (tier ${typeof tier === 'string' ? tier : tier.id ?? '?'})`,
       render: (f, m, g, l) => renderer.render(f, m, g, l),
       split: () => ({ ...renderer.lastTimings() }),
       dispose: () => renderer.dispose(),

@@ -146,18 +146,23 @@ export async function openPage(browser, baseUrl, path, timeoutMs = 120_000) {
   throw new Error(`[openPage] ${path} not ready after ${timeoutMs} ms`);
 }
 
-/** Resident memory (kB) of every process of one browser (its user-data-dir is on each command line). */
-export function browserRssKb(userDataDir) {
-  let total = 0;
+/** Resident memory (kB) of one browser's processes (its user-data-dir is on each command line), by process type. */
+export function browserRssKbByType(userDataDir) {
+  const out = {};
   for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
     try {
       const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
       if (!cmd.includes(userDataDir)) continue;
       const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      if (m) total += Number(m[1]);
+      const type = /--type=([a-z-]+)/.exec(cmd)?.[1] ?? 'browser';
+      if (m) out[type] = (out[type] ?? 0) + Number(m[1]);
     } catch { /* process ended */ }
   }
-  return total;
+  return out;
+}
+
+export function browserRssKb(userDataDir) {
+  return Object.values(browserRssKbByType(userDataDir)).reduce((a, b) => a + b, 0);
 }
 
 /**

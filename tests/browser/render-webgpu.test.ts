@@ -92,10 +92,23 @@ describe('WebGpuRenderer vs CpuRenderer (Chromium, WebGPU on SwiftShader)', () =
     }
   });
 
+  it('the zero-copy upload probe (copyExternalImageToTexture) either works or falls back cleanly, same pixels', async () => {
+    const r = await call<CompareResult>(page, 'compare', spec(160, 120), { upload: 'external' });
+    report('160x120 upload probe', r);
+    expect(['external', 'copy-to']).toContain(r.uploadPath);
+    expectMatch(r);
+  });
+
   it('runs in a module worker, both renderers, with the same result and no leaks', async () => {
     const r = await call<CompareResult>(page, 'compareInWorker', spec(160, 120));
     report('160x120 in worker', r);
     expectMatch(r);
+  });
+
+  it('the tier table puts this machine (SwiftShader) on the CPU renderer', async () => {
+    const r = await call<{ tier: string; backend: string; fallbackAdapter: boolean; adapter: string }>(page, 'factory');
+    console.log(`[render-webgpu] tier: ${JSON.stringify(r)}`);
+    expect(r).toMatchObject({ tier: 'webgpu-fallback', backend: 'cpu', fallbackAdapter: true });
   });
 
   it("reports device loss once, and then rejects renders with 'gpu-lost'", async () => {

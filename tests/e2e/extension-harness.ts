@@ -60,7 +60,8 @@ export async function launchWithExtension(clipPath: string): Promise<ExtensionSe
   const b = await launch({
     extensionDir: EXTENSION_DIR,
     fakeVideo: clipPath,
-    // Two fake cameras for device switching (the last value of a repeated switch wins).
+    // Two fake cameras for device switching where the fake device honours it (the last value of a repeated switch
+    // wins); with a clip file Chromium 156 still offers one.
     extraArgs: ['--use-fake-device-for-media-stream=device-count=2'],
   });
   const context = b.context;

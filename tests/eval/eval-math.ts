@@ -165,6 +165,12 @@ export interface SkinDifference {
   meanDe2000: number;
   /** CIEDE2000 between the region's mean Lab colours (the overall skin tone, ignoring shading changes). */
   meanColourDe2000: number;
+  /** The same with the output's mean L* set to the input's: the change of hue and chroma alone. */
+  hueChromaDe2000: number;
+  /** Mean L* out - in. */
+  deltaL: number;
+  /** Mean linear luminance out / in over the region (the exposure change the relighting applied to the skin). */
+  linearGain: number;
   /** Mean CIELAB of the region, in and out. */
   labIn: [number, number, number];
   labOut: [number, number, number];
@@ -173,8 +179,10 @@ export interface SkinDifference {
 
 /** Input and output RGBA8 over `region`; pixels clipped in the input (max channel 255 or min 0) are skipped. */
 export function skinDifference(input: ArrayLike<number>, output: ArrayLike<number>, region: Uint8Array): SkinDifference {
-  let sum = 0, n = 0;
+  let sum = 0, n = 0, yi = 0, yo = 0;
   const li = [0, 0, 0], lo = [0, 0, 0];
+  const lin = (v: number) => { const c = v / 255; return c <= 0.04045 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4); };
+  const Y = (d: ArrayLike<number>, i: number) => 0.2126 * lin(d[i]!) + 0.7152 * lin(d[i + 1]!) + 0.0722 * lin(d[i + 2]!);
   for (let p = 0; p < region.length; p++) {
     if (!region[p]) continue;
     const i = p * 4;
@@ -183,12 +191,18 @@ export function skinDifference(input: ArrayLike<number>, output: ArrayLike<numbe
     const a = srgbToLab(r / 255, g / 255, b / 255);
     const c = srgbToLab(output[i]! / 255, output[i + 1]! / 255, output[i + 2]! / 255);
     sum += ciede2000(a, c);
+    yi += Y(input, i);
+    yo += Y(output, i);
     for (let k = 0; k < 3; k++) { li[k] = li[k]! + a[k]!; lo[k] = lo[k]! + c[k]!; }
     n++;
   }
   const mi: [number, number, number] = [li[0]! / n, li[1]! / n, li[2]! / n];
   const mo: [number, number, number] = [lo[0]! / n, lo[1]! / n, lo[2]! / n];
-  return { meanDe2000: sum / Math.max(1, n), meanColourDe2000: n ? ciede2000(mi, mo) : NaN, labIn: mi, labOut: mo, pixels: n };
+  return {
+    meanDe2000: sum / Math.max(1, n), meanColourDe2000: n ? ciede2000(mi, mo) : NaN,
+    hueChromaDe2000: n ? ciede2000(mi, [mi[0], mo[1], mo[2]]) : NaN, deltaL: mo[0] - mi[0], linearGain: yo / Math.max(1e-9, yi),
+    labIn: mi, labOut: mo, pixels: n,
+  };
 }
 
 // ------------------------------------------------------------------------------------------------------------
@@ -257,4 +271,48 @@ export function grayToRgba(g: Float32Array, w: number, h: number, encode = true)
 
 export function mean(xs: readonly number[]): number {
   return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN;
+}
+
+// ------------------------------------------------------------------------------------------------------------
+// Self-test of the measurement code on synthetic data (run by `npm run eval` before measuring: a broken metric
+// must stop the run, not produce plausible numbers).
+
+export function selfTest(): string[] {
+  const fails: string[] = [];
+  const w = 32, h = 24, px = w * h;
+  const person = new Uint8Array(px).fill(1);
+  let seed = 1;
+  const rnd = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296);
+  const frames = Array.from({ length: 8 }, () => {
+    const f = new Uint8ClampedArray(px * 4);
+    for (let p = 0; p < px; p++) { const v = 100 + Math.round(rnd() * 3); f[p * 4] = f[p * 4 + 1] = f[p * 4 + 2] = v; f[p * 4 + 3] = 255; }
+    return f;
+  });
+  const run = (map: (f: Uint8ClampedArray, i: number) => Uint8ClampedArray) => {
+    const acc = new FlickerAccumulator();
+    frames.forEach((f, i) => acc.push(f, map(f, i), person));
+    return acc.result();
+  };
+  const same = run((f) => f);
+  if (Math.abs(same.index - 1) > 1e-9 || Math.abs(same.gainNormalisedIndex - 1) > 0.02) fails.push(`flicker: identity gave ${same.index}, ${same.gainNormalisedIndex}`);
+  const doubled = run((f) => f.map((v, k) => (k % 4 === 3 ? v : v * 1.5)));
+  if (Math.abs(doubled.index - 1.5) > 0.05 || Math.abs(doubled.gainNormalisedIndex - 1) > 0.03) fails.push(`flicker: x1.5 gain gave ${doubled.index}, ${doubled.gainNormalisedIndex}`);
+  const flick = run((f, i) => f.map((v, k) => (k % 4 === 3 ? v : v + (i % 2 ? 6 : 0))));
+  if (!(flick.index > 2 && flick.gainNormalisedIndex > 2)) fails.push(`flicker: alternating +6 gave ${flick.index}`);
+  const region = new Uint8Array(px).fill(1);
+  const skinIn = new Uint8ClampedArray(px * 4), skinOut = new Uint8ClampedArray(px * 4);
+  for (let p = 0; p < px; p++) { skinIn.set([180, 130, 110, 255], p * 4); skinOut.set([180, 130, 110, 255], p * 4); }
+  const d0 = skinDifference(skinIn, skinOut, region);
+  if (d0.meanDe2000 !== 0 || Math.abs(d0.linearGain - 1) > 1e-9) fails.push(`skin: identical images gave dE ${d0.meanDe2000}`);
+  for (let p = 0; p < px; p++) skinOut.set([200, 130, 110, 255], p * 4);
+  const d1 = skinDifference(skinIn, skinOut, region);
+  if (!(d1.meanDe2000 > 3 && d1.hueChromaDe2000 > 1)) fails.push(`skin: a red shift gave dE ${d1.meanDe2000}`);
+  const pts = new Float32Array(478 * 3);
+  for (let i = 0; i < 478; i++) { pts[i * 3] = 0.5; pts[i * 3 + 1] = 0.5; }
+  FACE_OVAL.forEach((idx, k) => { const a = (2 * Math.PI * k) / FACE_OVAL.length; pts[idx * 3] = 0.5 + 0.3 * Math.sin(a); pts[idx * 3 + 1] = 0.5 - 0.4 * Math.cos(a); });
+  const r = skinRegionFromLandmarks(pts, 100, 100);
+  const filled = r.reduce((a, b) => a + b, 0);
+  // An ellipse of semi-axes 30 x 40 px shrunk by 0.92: ~3180 px (eyes/lips collapse to the centre point here).
+  if (filled < 2800 || filled > 3500) fails.push(`skin region: ${filled} px for a 0.92 x (30 x 40 px) oval`);
+  return fails;
 }

@@ -21,7 +21,7 @@ import { Engine } from '../../src/pipeline/engine.js';
 import { MediaPipeSegmenter } from '../../src/segmentation/mediapipe-segmenter.js';
 import {
   FlickerAccumulator, centralFaceBox, grayToRgba, maskToPixels, mean, normalsToRgba, resampleNormals, skinDifference,
-  skinRegionFromLandmarks, type FlickerResult, type SkinDifference,
+  selfTest, skinRegionFromLandmarks, type FlickerResult, type SkinDifference,
 } from './eval-math.js';
 import { barChart, imageGrid, lineChart, type GridCell } from './plot.js';
 
@@ -364,7 +364,7 @@ async function grids(items: PortraitSpec[], presets: string[], overviewPresets: 
 }
 
 const api = {
-  yaleb, flicker, skin, grids, barChart, lineChart,
+  yaleb, flicker, skin, grids, barChart, lineChart, selfTest,
   presets: () => PRESETS.map((p) => p.id),
   dispose: () => { engine?.dispose(); engine = null; landmarker?.dispose(); regionSeg?.dispose(); },
 };

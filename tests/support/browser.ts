@@ -56,10 +56,9 @@ export async function launch(opts: LaunchOptions = {}): Promise<Launched> {
     args,
     ignoreDefaultArgs: opts.extensionDir ? ['--disable-extensions'] : [],
   });
-  const browser: Browser | null = null;
   return {
     context,
-    browser,
+    browser: context.browser(),
     newPage: async () => {
       const page = await context.newPage();
       page.on('console', (m) => {
@@ -70,7 +69,6 @@ export async function launch(opts: LaunchOptions = {}): Promise<Launched> {
     },
     close: async () => {
       await context.close().catch(() => {});
-      await browser?.close().catch(() => {});
       rmSync(userDataDir, { recursive: true, force: true });
     },
   };

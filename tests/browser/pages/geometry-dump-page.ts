@@ -72,7 +72,7 @@ async function dump(req: DumpRequest): Promise<DumpResult> {
     await estimator.init();
     sizeOfEstimator = size;
   }
-  const img = await createImageBitmap(new Blob([unb64(req.imageBase64)]));
+  const img = await createImageBitmap(new Blob([unb64(req.imageBase64) as Uint8Array<ArrayBuffer>]));
   const sourceWidthPx = img.width, sourceHeightPx = img.height;
   const side = Math.min(img.width, img.height);
   const crop: [number, number, number] = [Math.floor((img.width - side) / 2), Math.floor((img.height - side) / 2), side];

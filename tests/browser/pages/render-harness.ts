@@ -10,6 +10,7 @@ import { CpuRenderer } from '../../../src/gpu/cpu-renderer.js';
 import type { Renderer } from '../../../src/gpu/renderer.js';
 import { directionFromAngles, directionalSh, sphereScene, type SphereScene } from '../../../src/gpu/synthetic-scene.js';
 import { WebGpuRenderer, type WebGpuRendererOptions } from '../../../src/gpu/webgpu-renderer.js';
+import { createRenderer } from '../../../src/gpu/renderer-factory.js';
 
 (globalThis as { __RELIGHT_DEV__?: boolean }).__RELIGHT_DEV__ = true;
 
@@ -210,4 +211,14 @@ export async function deviceLoss(): Promise<{ reported: string | null; codeAfter
     gpu.dispose();
   }
   return { reported, codeAfter, okBefore, openAfter: totalOpen() };
+}
+
+/** What the tier table picks on this machine (and that the picked renderer starts). */
+export async function factory(): Promise<{ tier: string; backend: string; fallbackAdapter: boolean; adapter: string }> {
+  const r = await createRenderer();
+  try {
+    return { tier: r.tier.id, backend: r.renderer.backend, fallbackAdapter: r.capabilities.fallbackAdapter, adapter: r.capabilities.adapterDescription };
+  } finally {
+    r.renderer.dispose();
+  }
 }

@@ -1,5 +1,5 @@
 /** Renderer test page: exposes the harness (window.rr) in the page realm and through a module worker. */
-import { compareRenderers, deviceLoss, timeRenderer, type SceneSpec } from './render-harness.js';
+import { compareRenderers, deviceLoss, factory, timeRenderer, type SceneSpec } from './render-harness.js';
 import type { WebGpuRendererOptions } from '../../../src/gpu/webgpu-renderer.js';
 
 function inWorker<T>(message: unknown): Promise<T> {
@@ -24,6 +24,7 @@ const rr = {
   time: (kind: 'cpu' | 'webgpu', w: number, h: number, runs: number) => timeRenderer(kind, w, h, runs),
   timeInWorker: (kind: 'cpu' | 'webgpu', w: number, h: number, runs: number) => inWorker({ kind: 'time', renderer: kind, widthPx: w, heightPx: h, runs }),
   deviceLoss,
+  factory,
 };
 (window as unknown as { rr: typeof rr }).rr = rr;
 document.title = 'ready';

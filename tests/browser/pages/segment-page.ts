@@ -271,7 +271,7 @@ async function camera(realm: 'main' | 'worker', options: CameraOptions): Promise
     closeTracked('ImageBitmap', lastBitmap);
     await reader.cancel().catch(() => undefined);
     track?.stop();
-    if ('terminate' in host) host.terminate();
+    if ('terminate' in host) (host as { terminate(): void }).terminate();
   }
 }
 

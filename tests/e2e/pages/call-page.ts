@@ -232,6 +232,24 @@ const api = {
     return describe(next);
   },
 
+  /** The next far-end frame as a PNG data URL (for looking at, in tests/.artifacts). */
+  async snapshot(): Promise<string> {
+    const clone = videoOf('remote').clone();
+    const reader = new Processor({ track: clone }).readable.getReader();
+    const { value: frame } = await reader.read();
+    const canvas = new OffscreenCanvas(frame!.displayWidth, frame!.displayHeight);
+    canvas.getContext('2d')!.drawImage(frame!, 0, 0);
+    frame!.close();
+    await reader.cancel();
+    clone.stop();
+    const blob = await canvas.convertToBlob({ type: 'image/png' });
+    return new Promise<string>((resolve) => {
+      const r = new FileReader();
+      r.onload = () => resolve(String(r.result));
+      r.readAsDataURL(blob);
+    });
+  },
+
   localTrack: (): TrackInfo => describe(videoOf('local')),
   localAudio: () => local!.getAudioTracks().map((t) => ({ ...describe(t), kind: t.kind })),
   cameras: async () => (await navigator.mediaDevices.enumerateDevices()).filter((d) => d.kind === 'videoinput').map((d) => ({ deviceId: d.deviceId, label: d.label })),
@@ -253,13 +271,13 @@ const api = {
 
   async inbound(): Promise<{ audioPackets: number; audioEnergy: number; videoFrames: number }> {
     const out = { audioPackets: 0, audioEnergy: 0, videoFrames: 0 };
-    for (const r of (await pcB!.getStats()).values()) {
-      if (r.type !== 'inbound-rtp') continue;
+    (await pcB!.getStats()).forEach((r) => {
+      if (r.type !== 'inbound-rtp') return;
       if (r.kind === 'audio') {
         out.audioPackets = r.packetsReceived ?? 0;
         out.audioEnergy = r.totalAudioEnergy ?? 0;
       } else if (r.kind === 'video') out.videoFrames = r.framesDecoded ?? 0;
-    }
+    });
     return out;
   },
 

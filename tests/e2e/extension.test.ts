@@ -1,0 +1,363 @@
+/**
+ * The built Chrome extension (dist/extension, built here once per run) on a real WebRTC loopback call in headless
+ * Chromium with a fake camera: what the far end sees with relighting off, on, changed from the popup, turned off
+ * again; the call surviving a stopped service worker; forged page messages changing nothing; getUserMedia
+ * semantics (audio-only, constraints, concurrent requests, device switching, clone/stop/applyConstraints); fail
+ * open; strict-CSP pages (worker blocked -> main thread, or passthrough with the reason); and the product's default
+ * relight stage following the popup's preset. Plumbing tests use the exposure stage (fast, deterministic), set as a
+ * developer option in storage; the last block runs the default stage.
+ *
+ * npx vitest run --project browser tests/e2e/extension.test.ts
+ * RL_UPDATE_DOC_IMAGES=1 ... also refreshes docs/images/popup.png.
+ */
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Page } from 'playwright-core';
+import { ARTIFACTS_DIR, REPO_ROOT } from '../support/env.js';
+import {
+  buildExtensionOnce, cameraClip, launchWithExtension, openCallPage, EXTENSION_DIR, EXTENSION_ZIP, type ExtensionSession,
+} from './extension-harness.js';
+import type { FrameSample, RegionName, SampleResult, TrackInfo } from './pages/call-page.js';
+
+const clip = cameraClip();
+const REGION: RegionName = clip.real ? 'centred' : 'ellipse';
+const SEGMENTER = clip.real ? 'mediapipe' : 'ellipse';
+const PLUMBING = { stage: 'exposure', segmenter: SEGMENTER };
+/** Exposure stage: a strong, instant brightening of the person (no temporal smoothing). */
+const PLUMBING_SETTINGS = { intensity: 2.5, smoothing: 0, strength: 1 };
+
+function call<T>(page: Page, fn: string, ...args: unknown[]): Promise<T> {
+  return page.evaluate(
+    ([f, a]) => (globalThis as unknown as { call: Record<string, (...x: unknown[]) => unknown> }).call[f as string]!(...(a as unknown[])),
+    [fn, args] as const,
+  ) as Promise<T>;
+}
+
+function brief(s: SampleResult): string {
+  return `${s.frames} frames ${s.fps.toFixed(1)} fps, person ${s.lumIn.toFixed(1)} (L ${s.lumInLeft.toFixed(1)} R ${s.lumInRight.toFixed(1)}), background ${s.lumOut.toFixed(1)}`;
+}
+
+/** Saves the next far-end frame as tests/.artifacts/e2e-<name>.png (look at them: they are the evidence). */
+async function saveFarEnd(page: Page, name: string): Promise<void> {
+  const dataUrl = await call<string>(page, 'snapshot');
+  mkdirSync(ARTIFACTS_DIR, { recursive: true });
+  writeFileSync(resolve(ARTIFACTS_DIR, `e2e-${name}.png`), Buffer.from(dataUrl.split(',')[1]!, 'base64'));
+}
+
+async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    last = await fn().catch((e) => e);
+    if (last && !(last instanceof Error)) return last as T;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`[e2e] timed out waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
+}
+
+describe(`the extension on a loopback call (${clip.real ? 'real clip, MediaPipe' : 'synthetic clip, ellipse segmenter'})`, () => {
+  const base = inject('baseUrl');
+  const site = new URL(base).origin;
+  const host = new URL(base).host;
+  let ext: ExtensionSession;
+  let page: Page;
+  let popup: Page;
+  let raw: SampleResult;
+  let relit: SampleResult;
+
+  const modeLine = () => popup.locator('#mode-line');
+  const siteSwitch = () => popup.getByRole('switch', { name: /relighting on or off/ });
+  const sessionMode = async () => (await ext.status(site))?.sessions[0];
+
+  beforeAll(async () => {
+    const { built, ms } = await buildExtensionOnce();
+    console.log(`[e2e] extension ${built ? `built in ${(ms / 1000).toFixed(1)} s` : 'already built in this run'}; camera ${clip.path}`);
+    ext = await launchWithExtension(clip.path);
+    await ext.setStorage({ devOptions: PLUMBING, settings: PLUMBING_SETTINGS });
+  });
+  afterAll(async () => ext?.b.close());
+
+  it('is a loadable MV3 package: minimal permissions, wasm CSP, exact web-accessible files, a zip', () => {
+    expect(ext.id).toMatch(/^[a-p]{32}$/);
+    const m = JSON.parse(readFileSync(resolve(EXTENSION_DIR, 'manifest.json'), 'utf8'));
+    expect(m.manifest_version).toBe(3);
+    expect(m.permissions).toEqual(['storage']);
+    expect(m.host_permissions).toBeUndefined();
+    expect(m.content_security_policy.extension_pages).toContain("'wasm-unsafe-eval'");
+    expect(m.content_scripts.map((c: { world?: string; run_at: string }) => `${c.world ?? 'ISOLATED'}@${c.run_at}`)).toEqual(['MAIN@document_start', 'ISOLATED@document_start']);
+    const wars: string[] = m.web_accessible_resources[0].resources;
+    for (const f of wars) expect(existsSync(resolve(EXTENSION_DIR, f)), f).toBe(true);
+    for (const f of ['worker/engine.worker.js', 'engine/relight-host.js', 'wasm/vision_wasm_module_internal.wasm', 'wasm/ort-wasm-simd-threaded.wasm', 'models/selfie_segmenter.tflite', 'models/face_landmarker.task']) {
+      expect(wars).toContain(f);
+    }
+    if (existsSync(resolve(REPO_ROOT, 'models/student.onnx'))) expect(wars).toContain('models/student.onnx');
+    // Nothing the page does not load: no pages, no background, no content scripts, no popup code.
+    expect(wars.filter((f) => /^(popup|background|content|icons|manifest)|\.html$/.test(f))).toEqual([]);
+    expect(statSync(EXTENSION_ZIP).size).toBeGreaterThan(1e6);
+    if (existsSync('/usr/bin/unzip')) {
+      const list = execFileSync('unzip', ['-l', EXTENSION_ZIP], { encoding: 'utf8' });
+      expect(list).toContain('manifest.json');
+      execFileSync('unzip', ['-tq', EXTENSION_ZIP]); // CRCs check out
+    }
+  });
+
+  it('leaves the camera untouched on a site that is off (the default)', async () => {
+    page = await openCallPage(ext.b, base);
+    const info = await call<TrackInfo>(page, 'start', { video: { width: 640, height: 480, frameRate: 30 }, audio: true });
+    expect(info.native).toBe(true);
+    raw = await call<SampleResult>(page, 'sample', 'remote', 2000, REGION);
+    console.log(`[e2e] far end, relighting off: ${brief(raw)}`);
+    await saveFarEnd(page, 'raw');
+    expect(raw.fps).toBeGreaterThan(12);
+  });
+
+  it('turns on from the popup; the camera the site opens next (a device switch) is relit in a worker', async () => {
+    popup = await ext.b.newPage();
+    await popup.setViewportSize({ width: 400, height: 1000 });
+    await popup.goto(ext.url('popup.html'));
+    await expect.poll(() => modeLine().textContent(), { timeout: 10_000 }).toContain(`Off for ${host}`);
+    expect(await modeLine().textContent()).toContain('restart the camera');
+    await siteSwitch().click();
+    await expect.poll(async () => (await ext.storage()).sites, { timeout: 5000 }).toEqual({ [site]: true });
+
+    // A second camera where the fake device offers one (without a clip file it offers two); else the same one
+    // again: either way a new getUserMedia while the first camera runs, as a device switch does.
+    const cameras = await call<{ deviceId: string; label: string }[]>(page, 'cameras');
+    const current = (await call<TrackInfo>(page, 'localTrack')).settings.deviceId;
+    const other = cameras.find((c) => c.deviceId !== current) ?? cameras[0]!;
+    const info = await call<TrackInfo>(page, 'switchCamera', { deviceId: { exact: other.deviceId }, width: 640, height: 480 });
+    expect(info.native).toBe(false);
+    expect(info.settings.deviceId).toBe(other.deviceId);
+    expect(info.settings.width).toBe(640);
+    expect(info.label).toBe(other.label);
+    await until('processing', async () => (await sessionMode())?.mode === 'processing');
+    relit = await call<SampleResult>(page, 'sample', 'remote', 2000, REGION);
+    console.log(`[e2e] far end, relit (exposure x2.5): ${brief(relit)}`);
+    await saveFarEnd(page, 'exposure');
+    expect(relit.lumIn - raw.lumIn).toBeGreaterThan(10);
+    expect(Math.abs(relit.lumOut - raw.lumOut)).toBeLessThan(4);
+    expect(relit.fps).toBeGreaterThan(0.6 * raw.fps);
+    const s = (await sessionMode())!;
+    expect(s.host).toBe('worker');
+    await expect.poll(() => modeLine().getAttribute('data-host'), { timeout: 5000 }).toBe('worker');
+    expect(await modeLine().textContent()).toMatch(/Relighting in a worker thread · \d+ fps/);
+  });
+
+  it('keeps the audio track untouched and flowing', async () => {
+    const audio = await call<(TrackInfo & { kind: string })[]>(page, 'localAudio');
+    expect(audio).toHaveLength(1);
+    expect(audio[0]!.native).toBe(true);
+    expect(audio[0]!.readyState).toBe('live');
+    const a = await call<{ audioPackets: number; audioEnergy: number }>(page, 'inbound');
+    await new Promise((r) => setTimeout(r, 1000));
+    const b = await call<{ audioPackets: number; audioEnergy: number }>(page, 'inbound');
+    console.log(`[e2e] far-end audio: ${b.audioPackets - a.audioPackets} packets/s, energy ${a.audioEnergy.toFixed(4)} -> ${b.audioEnergy.toFixed(4)}`);
+    expect(b.audioPackets - a.audioPackets).toBeGreaterThan(25); // 50 packets/s at 20 ms
+    expect(b.audioEnergy).toBeGreaterThan(a.audioEnergy);
+  });
+
+  it('applies popup changes to the running call within 200 ms', async () => {
+    const strength = popup.getByRole('slider', { name: 'Strength' });
+    await popup.evaluate(() => {
+      const w = globalThis as unknown as { changesAtMs: number[] };
+      w.changesAtMs = [];
+      // Bubble phase: the panel stops its children's events, so exactly one per user change arrives here.
+      document.addEventListener('rl-settings-change', () => w.changesAtMs.push(Date.now()));
+    });
+    await call(page, 'watch', REGION);
+    await new Promise((r) => setTimeout(r, 600));
+    const keys = ['Home', 'End', 'Home', 'End'];
+    for (const key of keys) {
+      await strength.press(key);
+      await new Promise((r) => setTimeout(r, 900));
+    }
+    const samples = await call<FrameSample[]>(page, 'unwatch');
+    const changes = await popup.evaluate(() => (globalThis as unknown as { changesAtMs: number[] }).changesAtMs);
+    expect(changes).toHaveLength(keys.length);
+    const mid = (raw.lumIn + relit.lumIn) / 2;
+    const latencies = changes.map((t, i) => {
+      const towardsRaw = keys[i] === 'Home';
+      const hit = samples.find((s) => s.atMs > t && (towardsRaw ? s.lumIn < mid : s.lumIn > mid));
+      return hit ? hit.atMs - t : Infinity;
+    });
+    const sorted = [...latencies].sort((a, b) => a - b);
+    const median = (sorted[1]! + sorted[2]!) / 2;
+    console.log(`[e2e] popup -> far-end latency (strength 1 -> 0 -> 1 -> 0 -> 1): ${latencies.join(', ')} ms, median ${median} ms`);
+    for (const l of latencies) expect(l).toBeLessThan(400);
+    expect(median).toBeLessThan(200);
+    expect((await ext.storage()).settings).toMatchObject({ strength: 1 });
+  });
+
+  it('keeps the call running when Chrome stops the service worker, and the settings survive it', async () => {
+    const before = await call<SampleResult>(page, 'sample', 'remote', 1200, REGION);
+    await ext.killServiceWorker();
+    expect(ext.context.serviceWorkers()).toHaveLength(0);
+    const after = await call<SampleResult>(page, 'sample', 'remote', 2000, REGION);
+    console.log(`[e2e] service worker stopped: before ${brief(before)}; after ${brief(after)}, longest gap ${after.maxGapMs.toFixed(0)} ms`);
+    expect(after.fps).toBeGreaterThan(0.75 * before.fps);
+    expect(after.maxGapMs).toBeLessThan(500);
+    expect(Math.abs(after.lumIn - relit.lumIn)).toBeLessThan(5);
+    // A fresh popup reads the stored settings and finds the call (asking the background restarts it).
+    await popup.reload();
+    await expect.poll(() => modeLine().getAttribute('data-host'), { timeout: 10_000 }).toBe('worker');
+    expect(await popup.getByRole('slider', { name: 'Strength' }).inputValue()).toBe('1');
+    expect(ext.context.serviceWorkers()).toHaveLength(1);
+    // Changes still reach the call.
+    await popup.getByRole('slider', { name: 'Strength' }).press('Home');
+    await expect.poll(async () => (await call<SampleResult>(page, 'sample', 'remote', 400, REGION)).lumIn, { timeout: 5000 })
+      .toBeLessThan((raw.lumIn + relit.lumIn) / 2);
+    await popup.getByRole('slider', { name: 'Strength' }).press('End');
+  });
+
+  it('ignores forged page messages: the settings and the video do not change', async () => {
+    const before = await ext.storage();
+    const r = await call<{ chromeRuntime: boolean; portsSeenByPage: number }>(page, 'forge');
+    expect(r).toEqual({ chromeRuntime: false, portsSeenByPage: 0 });
+    expect(await ext.storage()).toEqual(before);
+    const s = await call<SampleResult>(page, 'sample', 'remote', 1200, REGION);
+    expect(Math.abs(s.lumIn - relit.lumIn)).toBeLessThan(5);
+    expect((await ext.status(site))!.sessions).toHaveLength(1);
+  });
+
+  it('keeps getUserMedia semantics: audio-only, constraints, concurrent requests, clone/stop/applyConstraints', async () => {
+    const audioOnly = await call<{ tracks: (TrackInfo & { kind: string })[] }>(page, 'probeRequest', { audio: true });
+    expect(audioOnly.tracks.map((t) => [t.kind, t.native])).toEqual([['audio', true]]);
+
+    const conc = await call<{ tracks: TrackInfo[]; fps: number[]; distinct: boolean }>(page, 'concurrent', 2, { width: 640, height: 480 });
+    console.log(`[e2e] two concurrent requests: ${conc.fps.map((f) => f.toFixed(1)).join(', ')} fps`);
+    expect(conc.distinct).toBe(true);
+    expect(conc.tracks.map((t) => t.native)).toEqual([false, false]);
+    for (const f of conc.fps) expect(f).toBeGreaterThan(8);
+
+    const api = await call<Record<string, any>>(page, 'trackApi');
+    console.log(`[e2e] track API: ${JSON.stringify({ small: api.small, big: api.big, cloneAfterStop: api.cloneAfterStop })}`);
+    expect(api.first.native).toBe(false);
+    expect([api.small.w, api.small.h]).toEqual([320, 240]);
+    expect(api.first.settings).toMatchObject({ width: 320, height: 240 });
+    expect(api.small.fps).toBeLessThan(18);
+    expect(api.constraintsBefore).toMatchObject({ width: { exact: 320 } });
+    expect(api.afterApply.settings).toMatchObject({ width: 640, height: 480 });
+    expect([api.big.w, api.big.h]).toEqual([640, 480]);
+    expect(api.cloneInfo.native).toBe(false);
+    expect(api.cloneInfo.settings.deviceId).toBe(api.first.settings.deviceId);
+    expect(api.streamCloneInfo.native).toBe(false);
+    expect(api.cloneAfterStop.frames).toBeGreaterThan(5);
+    expect(api.stateAfterFirstStop).toEqual({ original: 'ended', clone: 'live' });
+    expect(api.finalState).toBe('ended');
+    // Every camera the probes opened was released: only the call's session is left.
+    await until('probe sessions released', async () => (await ext.status(site))?.sessions.length === 1, 5000);
+  });
+
+  it('fails open: when relighting cannot start, the page gets its camera and the popup says why', async () => {
+    await ext.setStorage({ devOptions: { ...PLUMBING, fault: 'start' } });
+    const r = await call<{ tracks: TrackInfo[]; sample: SampleResult }>(page, 'probeRequest', { video: true }, 800);
+    expect(r.tracks[0]!.native).toBe(true);
+    expect(r.sample.frames).toBeGreaterThan(5);
+    expect((await ext.status(site))!.notes.join('\n')).toContain('injected start fault');
+    await ext.setStorage({ devOptions: PLUMBING });
+  });
+
+  it('returns the raw camera when turned off for the site', async () => {
+    await siteSwitch().click();
+    await expect.poll(async () => (await ext.storage()).sites, { timeout: 5000 }).toEqual({});
+    await new Promise((r) => setTimeout(r, 300));
+    const off = await call<SampleResult>(page, 'sample', 'remote', 1500, REGION);
+    console.log(`[e2e] far end, turned off mid-call: ${brief(off)}`);
+    expect(Math.abs(off.lumIn - raw.lumIn)).toBeLessThan(3);
+    expect(Math.abs(off.lumOut - raw.lumOut)).toBeLessThan(3);
+    await expect.poll(() => modeLine().textContent(), { timeout: 5000 }).toContain(`Off for ${host}`);
+    const fresh = await call<{ tracks: TrackInfo[] }>(page, 'probeRequest', { video: true });
+    expect(fresh.tracks[0]!.native).toBe(true);
+    await siteSwitch().click(); // on again for what follows
+    await expect.poll(async () => (await ext.storage()).sites, { timeout: 5000 }).toEqual({ [site]: true });
+    await call(page, 'hangup');
+    await page.close();
+  });
+
+  describe('on pages with a strict Content-Security-Policy', () => {
+    async function cspCall(csp: string): Promise<{ sample: SampleResult; status: NonNullable<Awaited<ReturnType<ExtensionSession['status']>>> }> {
+      const p = await openCallPage(ext.b, base, csp);
+      await call(p, 'start', { video: { width: 640, height: 480 }, audio: false });
+      const status = await until('the engine to settle', async () => {
+        const st = await ext.status(site);
+        const m = st?.sessions[0]?.mode;
+        return m === 'processing' || (m === 'passthrough' && st!.cspBlocks.wasm) ? st : null;
+      });
+      const sample = await call<SampleResult>(p, 'sample', 'remote', 2000, REGION);
+      await popup.reload();
+      await expect.poll(() => modeLine().getAttribute('data-state'), { timeout: 10_000 }).toMatch(/processing|passthrough/);
+      console.log(`[e2e] CSP "${csp}": ${status.sessions[0]!.mode} on ${status.sessions[0]!.host}; far end ${brief(sample)}; popup: ${await modeLine().textContent()}`);
+      await call(p, 'hangup');
+      await p.close();
+      return { sample, status };
+    }
+
+    it("worker-src 'self'; script-src 'self': the worker is blocked; relit on the main thread, or passthrough with the reason", async () => {
+      const { sample, status } = await cspCall("worker-src 'self'; script-src 'self'");
+      const s = status.sessions[0]!;
+      expect(status.cspBlocks.worker).toBe(true);
+      expect(sample.fps).toBeGreaterThan(10);
+      if (SEGMENTER === 'ellipse') {
+        // No wasm needed by the ellipse test segmenter + exposure stage: the same engine runs on this thread.
+        expect([s.mode, s.host]).toEqual(['processing', 'main']);
+        expect(s.fallbackReason).toMatch(/worker-src/);
+        expect(sample.lumIn - raw.lumIn).toBeGreaterThan(10);
+        expect(await modeLine().textContent()).toContain('main thread');
+      } else {
+        // script-src without 'wasm-unsafe-eval' forbids WebAssembly in the page (both worlds): MediaPipe cannot run.
+        expect(s.mode).toBe('passthrough');
+        expect(status.cspBlocks.wasm).toBe(true);
+        expect(Math.abs(sample.lumIn - raw.lumIn)).toBeLessThan(4);
+        expect(await modeLine().textContent()).toContain('forbids WebAssembly');
+      }
+    });
+
+    it.runIf(SEGMENTER === 'mediapipe')("worker-src 'self' with wasm allowed (as on Google Meet): relit on the main thread", async () => {
+      const { sample, status } = await cspCall("worker-src 'self'; script-src 'self' 'wasm-unsafe-eval'");
+      expect([status.sessions[0]!.mode, status.sessions[0]!.host]).toEqual(['processing', 'main']);
+      expect(sample.lumIn - raw.lumIn).toBeGreaterThan(10);
+      expect(sample.fps).toBeGreaterThan(5);
+    });
+  });
+
+  describe('the product default (relight stage)', () => {
+    it("relights the far end as the popup's preset says, and keeps the background", async () => {
+      // Developer overrides off, except the segmenter on the synthetic clip (MediaPipe finds no person in it).
+      await ext.setStorage({ devOptions: clip.real ? {} : { segmenter: 'ellipse' }, settings: {} });
+      const p = await openCallPage(ext.b, base);
+      await call(p, 'start', { video: { width: 640, height: 480 }, audio: false });
+      const st = await until('the relight stage', async () => {
+        const s = await ext.status(site);
+        return s?.sessions[0]?.mode === 'processing' ? s : null;
+      }, 90_000);
+      expect(st.sessions[0]!.stage).toBe('relight');
+      await popup.reload();
+      const measure = async (presetLabel: string) => {
+        await popup.getByRole('radio', { name: presetLabel }).click();
+        await new Promise((r) => setTimeout(r, 2500)); // lighting smoothing settles
+        await saveFarEnd(p, `relight-${presetLabel.split(' ')[0]!.toLowerCase()}`);
+        return call<SampleResult>(p, 'sample', 'remote', 2500, REGION);
+      };
+      const right = await measure('Desk lamp');
+      const left = await measure('Dramatic side');
+      const stats = (await ext.status(site))!.sessions[0]!;
+      console.log(`[e2e] relight stage (${stats.backend}, ${stats.host}, ${stats.fps} fps): raw ${brief(raw)}\n  desk lamp (key from image right) ${brief(right)}\n  dramatic side (key from image left) ${brief(left)}`);
+      const ratio = (s: SampleResult) => s.lumInRight / s.lumInLeft;
+      // The key light's side gets brighter relative to the other: the right/left balance follows the preset.
+      expect(ratio(right)).toBeGreaterThan(ratio(left) * 1.05);
+      expect(Math.abs(right.lumIn - left.lumIn) + Math.abs(ratio(right) - ratio(left)) * 100).toBeGreaterThan(3);
+      // background 'keep'
+      expect(Math.abs(right.lumOut - raw.lumOut)).toBeLessThan(4);
+      expect(right.fps).toBeGreaterThan(3);
+
+      mkdirSync(ARTIFACTS_DIR, { recursive: true });
+      const shot = resolve(ARTIFACTS_DIR, 'popup.png');
+      await popup.locator('main').screenshot({ path: shot });
+      if (process.env.RL_UPDATE_DOC_IMAGES === '1') copyFileSync(shot, resolve(REPO_ROOT, 'docs/images/popup.png'));
+      await call(p, 'hangup');
+      await p.close();
+    });
+  });
+});
