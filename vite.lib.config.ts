@@ -74,9 +74,13 @@ export default defineConfig({
   publicDir: false,
   logLevel: 'warn',
   define: { __RELIGHT_DEV_BUILD__: 'false' },
+  // Production builds of the dependencies (Lit's dev build warns in every host) whatever NODE_ENV says: a build
+  // started from a test runner inherits NODE_ENV=test, which would make Vite pick the `development` condition.
+  resolve: { conditions: ['module', 'browser', 'production'] },
   worker: {
     format: 'es',
     rolldownOptions: {
+      checks: { bundlerTimings: false },
       output: { entryFileNames: 'workers/[name].js', assetFileNames: assetFileName, codeSplitting: false, minify: true },
     },
   },
@@ -115,8 +119,10 @@ function relightLibrary(): Plugin {
     apply: 'build',
     generateBundle(_options, bundle) {
       for (const item of Object.values(bundle)) {
-        if (item.type === 'chunk') item.code = canonicalUrls(item.code, item.fileName);
+        if (item.type !== 'chunk') continue;
+        item.code = withoutPreloadHelper(canonicalUrls(item.code, item.fileName));
       }
+      for (const fileName of Object.keys(bundle)) if (/preload-helper\.js$/.test(fileName)) delete bundle[fileName];
     },
     closeBundle() {
       for (const [name, src] of Object.entries(ENTRIES)) {
@@ -151,6 +157,20 @@ export function canonicalUrls(code: string, fileName: string): string {
   return out;
 }
 
+/**
+ * Vite wraps every dynamic import of an app build in `__vitePreload(() => import(...), deps, import.meta.url)`
+ * (only `build.lib` mode skips it, and that mode inlines every asset as base64). In a library the wrapper is dead
+ * weight (no deps to preload here) and it breaks the host: the host's Vite injects its own `__vitePreload` import
+ * into our modules, which then declare it twice. Our modules get a one-line local loader under another name.
+ */
+export function withoutPreloadHelper(code: string): string {
+  const imported = /^import \{ __vitePreload \} from "[^"]*preload-helper\.js";$/m;
+  if (!imported.test(code)) return code;
+  return code
+    .replace(imported, 'const __relightLoad = (load) => load();')
+    .replace(/\b__vitePreload\b/g, '__relightLoad');
+}
+
 function listFiles(dir: string): string[] {
   const out: string[] = [];
   for (const name of readdirSync(dir).sort()) {
@@ -178,10 +198,12 @@ function checkLibrary(): void {
       else if (!target.startsWith(`${OUT_DIR}/`)) problems.push(`${rel}: new URL("${m[1]}") points outside dist/lib`);
     }
     // Statement-level imports only (minified code has strings like `"copy-from"`).
+    if (/__vitePreload|preload-helper/.test(code)) problems.push(`${rel}: Vite's preload helper is left (see withoutPreloadHelper)`);
     if (/^\s*(?:import|export)\b[^;\n]*?\bfrom\s*["'](?![./])|^\s*import\s*["'](?![./])|\bimport\(\s*["'](?![./])/m.test(code)) {
       problems.push(`${rel}: a bare import is left (dependencies must be bundled)`);
     }
   }
+  if (listFiles(OUT_DIR).some((f) => f.includes('/development/'))) problems.push('a development build of a dependency was bundled (resolve.conditions)');
   const worker = readFileSync(resolve(OUT_DIR, 'worker/worker-processor.js'), 'utf8');
   if (!/new Worker\(new URL\("\.\.\/workers\/engine\.worker\.js", import\.meta\.url\)/.test(worker)) {
     problems.push('worker/worker-processor.js does not create the engine worker as new Worker(new URL("../workers/engine.worker.js", import.meta.url))');

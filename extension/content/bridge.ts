@@ -29,7 +29,10 @@ interface Session {
 class Bridge {
   private readonly site = topSite();
   private state: StoredState | null = null;
-  private readonly stateReady: Promise<StoredState>;
+  /** Raw storage values by key (validated into `state` by readState on every change). */
+  private items: Record<string, unknown> = {};
+  private settingsAppliedAtMs = 0;
+  private readonly stateReady: Promise<unknown>;
   private readonly port: MessagePort;
   private readonly handoffs = new Map<number, HTMLMediaElement>();
   private readonly sessions = new Map<number, Session>();
@@ -39,9 +42,21 @@ class Bridge {
   private host: Promise<RelightHostModule> | null = null;
 
   constructor() {
-    this.stateReady = chrome.storage.local.get(Object.values(STORAGE_KEYS)).then((items) => (this.state = readState(items)));
+    this.stateReady = chrome.storage.local.get(Object.values(STORAGE_KEYS)).then((items) => {
+      // Changes that arrived while this first read was in flight are newer: keep them.
+      this.items = { ...items, ...this.items };
+      this.state = readState(this.items);
+    });
     chrome.storage.onChanged.addListener((changes, area) => {
-      if (area === 'local' && Object.values(STORAGE_KEYS).some((k) => k in changes)) void this.reloadState();
+      if (area !== 'local') return;
+      let touched = false;
+      for (const key of Object.values(STORAGE_KEYS)) {
+        if (!(key in changes)) continue;
+        this.items[key] = changes[key]!.newValue;
+        touched = true;
+      }
+      // The new values come with the event: applying them without re-reading storage saves a round trip.
+      if (touched) this.applyState();
     });
     const channel = new MessageChannel();
     this.port = channel.port1;
@@ -87,7 +102,8 @@ class Bridge {
     const stream = holder?.srcObject;
     const camera = stream instanceof MediaStream ? stream.getVideoTracks()[0] : undefined;
     if (!holder || !camera || camera.id !== trackId || this.sessions.has(id)) return; // not a real hand-off: ignore
-    const state = await this.stateReady;
+    await this.stateReady;
+    const state = this.state!; // the latest: onChanged may have replaced the first read
     const settings = effectiveSettings(state, this.site);
     if (!settings.enabled) {
       this.rawCameras++;
@@ -141,10 +157,10 @@ class Bridge {
 
   // ---- settings
 
-  private async reloadState(): Promise<void> {
-    const items = await chrome.storage.local.get(Object.values(STORAGE_KEYS));
-    this.state = readState(items);
+  private applyState(): void {
+    this.state = readState(this.items);
     const settings = effectiveSettings(this.state, this.site);
+    this.settingsAppliedAtMs = Date.now();
     for (const s of this.sessions.values()) {
       try {
         s.relighter.update(settings);
@@ -183,12 +199,14 @@ class Bridge {
       return {
         id: s.id, mode: st.mode, host: st.host, backend: st.backend, stage: st.stage, segmenter: st.segmenter,
         fps: st.fps, inputFps: st.inputFps, widthPx: st.widthPx, heightPx: st.heightPx, framesOut: st.framesOut,
+        passthroughFrames: st.passthroughFrames,
         stageMs: st.stageMs, loading: st.loading, fallbackReason: st.fallbackReason,
       };
     });
     const enabled = this.state ? effectiveSettings(this.state, this.site).enabled : false;
     return {
       site: this.site, enabled, sessions, rawCameras: this.rawCameras, notes: [...this.notes], cspBlocks: { ...this.cspBlocks },
+      settingsAppliedAtMs: this.settingsAppliedAtMs,
       topFrame: window === top,
     };
   }

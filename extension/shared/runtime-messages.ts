@@ -19,6 +19,8 @@ export interface SessionStatus {
   widthPx: number;
   heightPx: number;
   framesOut: number;
+  /** Frames written unprocessed (starting, failures). */
+  passthroughFrames: number;
   stageMs: Record<string, number>;
   loading?: { what: string; fraction: number };
   fallbackReason?: string;
@@ -35,6 +37,8 @@ export interface TabStatus {
   notes: string[];
   /** What the page's Content-Security-Policy blocked when the engine started (from securitypolicyviolation). */
   cspBlocks: { worker: boolean; wasm: boolean };
+  /** Date.now() when this frame last applied a settings change (latency measurements). */
+  settingsAppliedAtMs: number;
   /** Whether the top frame answered (else an iframe with the call). */
   topFrame: boolean;
 }

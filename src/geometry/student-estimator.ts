@@ -40,6 +40,16 @@ export interface StudentEstimatorOptions {
   resetAfterMs?: number;
 }
 
+/** Milliseconds of the last call that ran the model, by step. */
+export interface StudentTimings {
+  /** Frame -> model-size RGBA (browser scaler + readback) -> input tensor. */
+  prepareMs: number;
+  /** session.run. */
+  inferenceMs: number;
+  /** Output planes -> GeometryMaps, smoothing, masking. */
+  postMs: number;
+}
+
 interface SmoothState {
   layout: LetterboxLayout;
   normals: Float32Array;
@@ -60,6 +70,7 @@ export class StudentEstimator implements GeometryEstimator {
   private disposed = false;
   private readonly size: number;
   private lastInferenceMs = 0;
+  private timings: StudentTimings = { prepareMs: 0, inferenceMs: 0, postMs: 0 };
   private inferences = 0;
 
   constructor(private readonly options: StudentEstimatorOptions = {}) {
@@ -110,8 +121,10 @@ export class StudentEstimator implements GeometryEstimator {
     if (fresh && (this.busy || !due)) return remaskGeometry(this.state!, layout, maskContent, this.name);
 
     // Read the frame before the first await: the caller may close it once we yield.
+    const tPrep = performance.now();
     const rgba = frameToModelRgba(frame, layout, this.canvas);
     const data = packStudentInput(rgba, mask, layout, this.input);
+    const prepareMs = performance.now() - tPrep;
     this.busy = true;
     let raw;
     try {
@@ -126,6 +139,7 @@ export class StudentEstimator implements GeometryEstimator {
       this.inflight = null;
     }
     if (this.disposed) throw new RelightError('disposed', '[StudentEstimator] disposed during inference');
+    const tPost = performance.now();
     // Unmasked maps are smoothed; the current mask is applied on every output.
     const ones = new Float32Array(layout.contentWidthPx * layout.contentHeightPx).fill(1);
     const next = studentOutputToGeometry(raw, layout, ones, this.name);
@@ -138,7 +152,13 @@ export class StudentEstimator implements GeometryEstimator {
     } else {
       this.state = { layout, normals: next.normals, confidence: next.confidence, albedo: next.albedo!, timestampMs };
     }
-    return remaskGeometry(this.state!, layout, maskContent, this.name);
+    const result = remaskGeometry(this.state!, layout, maskContent, this.name);
+    this.timings = { prepareMs, inferenceMs: this.lastInferenceMs, postMs: performance.now() - tPost };
+    return result;
+  }
+
+  lastTimings(): StudentTimings {
+    return { ...this.timings };
   }
 
   private async infer(s: StudentSession, data: Float32Array) {

@@ -174,7 +174,7 @@ function inputShape(s: StudentSession, fallback: number[]): number[] {
   return shape && shape.length === 4 && shape.every(Number.isFinite) ? shape : fallback;
 }
 
-async function timeSession(s: StudentSession, feeds: () => Record<string, unknown>, runs: number, warmups: number): Promise<{ stat: Stat; firstMs: number }> {
+async function timeSession(s: StudentSession, feeds: () => Record<string, unknown>, runs: number, warmups: number): Promise<{ stat: Stat; firstMs: number; all: number[] }> {
   const times: number[] = [];
   let firstMs = NaN;
   for (let r = 0; r < runs + warmups; r++) {
@@ -187,7 +187,7 @@ async function timeSession(s: StudentSession, feeds: () => Record<string, unknow
     for (const v of Object.values(f)) (v as { dispose(): void }).dispose();
     for (const v of Object.values(out)) v.dispose();
   }
-  return { stat: stat(times), firstMs };
+  return { stat: stat(times), firstMs, all: times };
 }
 
 function seeded(n: number, seed: number): Float32Array {
@@ -213,6 +213,8 @@ export interface StageBench {
   segmentation: Stat;
   segmenterBackend: string;
   studentEstimate: Stat | null;
+  /** session.run alone inside those estimates (StudentEstimator.lastInferenceTimeMs). */
+  studentInference: Stat | null;
   studentBackend: string | null;
   prior: Stat;
   priorSplit: Record<string, number>;
@@ -279,44 +281,47 @@ async function stages(clipUrl: string, widthPx: number, heightPx: number, iterat
   const segmenterBackend = seg.backend();
   seg.dispose();
 
-  // 3. Geometry: the analytic prior (face landmarks + raster + silhouette) and the student, same frames and masks.
+  // 3. Geometry: the analytic prior (face landmarks + raster + silhouette) and the student on the same frames and
+  // masks, interleaved frame by frame (alternating which goes first) so machine load hits both alike.
   const G_N = Math.min(N, 40);
   const prior = new AnalyticPriorEstimator();
   await prior.init();
-  const priorT: number[] = [];
+  const student = await createStudentEstimator();
+  const priorT: number[] = [], st: number[] = [], stInfer: number[] = [];
   const split: Record<string, number[]> = {};
   let faceFound = 0;
   let geometry: GeometryMaps | null = null;
   for (let i = 0; i < G_N; i++) {
     const f = next(i);
-    const t0 = performance.now();
-    geometry = await prior.estimate(f, masks[i]!, f.timestamp / 1000);
-    if (i >= 3) {
-      priorT.push(performance.now() - t0);
-      for (const [k, v] of Object.entries(prior.lastTimings())) (split[k] ??= []).push(v);
-    }
-    if (prior.lastLayers()?.landmarks) faceFound++;
+    const runPrior = async () => {
+      const t0 = performance.now();
+      const g = await prior.estimate(f, masks[i]!, f.timestamp / 1000);
+      if (i >= 3) {
+        priorT.push(performance.now() - t0);
+        for (const [k, v] of Object.entries(prior.lastTimings())) (split[k] ??= []).push(v);
+      }
+      if (prior.lastLayers()?.landmarks) faceFound++;
+      if (!student) geometry = g;
+    };
+    const runStudent = async () => {
+      if (!student) return;
+      const t0 = performance.now();
+      geometry = await student.estimate(f, masks[i]!, f.timestamp / 1000);
+      if (i >= 3) {
+        st.push(performance.now() - t0);
+        const inf = (student as { lastInferenceTimeMs?: () => number }).lastInferenceTimeMs?.();
+        if (inf !== undefined) stInfer.push(inf);
+      }
+    };
+    if (i % 2) { await runStudent(); await runPrior(); } else { await runPrior(); await runStudent(); }
     closeTracked('VideoFrame', f);
   }
   prior.dispose();
   const priorSplit = Object.fromEntries(Object.entries(split).map(([k, v]) => [k, stat(v).medianMs]));
-
-  let studentEstimate: Stat | null = null, studentBackend: string | null = null;
-  const student = await createStudentEstimator();
-  if (student) {
-    const st: number[] = [];
-    for (let i = 0; i < G_N; i++) {
-      const f = next(i);
-      const t0 = performance.now();
-      const g = await student.estimate(f, masks[i]!, f.timestamp / 1000);
-      if (i >= 3) st.push(performance.now() - t0);
-      geometry = g;
-      closeTracked('VideoFrame', f);
-    }
-    studentEstimate = stat(st);
-    studentBackend = student.backend();
-    student.dispose();
-  }
+  const studentEstimate = student ? stat(st) : null;
+  const studentInference = student && stInfer.length ? stat(stInfer) : null;
+  const studentBackend = student?.backend() ?? null;
+  student?.dispose();
 
   // 4. Render with the last geometry and the default preset.
   const path = await createRenderPath();
@@ -359,7 +364,7 @@ async function stages(clipUrl: string, widthPx: number, heightPx: number, iterat
 
   return {
     widthPx, heightPx, frames: N, acquire: stat(acq), construct: stat(cons), workerRoundTrip: stat(rt),
-    segmentation: stat(segT), segmenterBackend, studentEstimate, studentBackend, prior: stat(priorT), priorSplit,
+    segmentation: stat(segT), segmenterBackend, studentEstimate, studentInference, studentBackend, prior: stat(priorT), priorSplit,
     faceFound, render: stat(renT), renderLabel: path.label,
     renderSplit: Object.fromEntries(Object.entries(rsplit).map(([k, v]) => [k, stat(v).medianMs])),
     engine, engineBackend, engineError,
@@ -368,42 +373,54 @@ async function stages(clipUrl: string, widthPx: number, heightPx: number, iterat
 
 export interface ModelBench {
   crossOriginIsolated: boolean;
-  student: { model: string; inputShape: number[]; stat: Stat; firstMs: number; createMs: number; threads: number; backend: string } | null;
-  dpr: { model: string; inputShape: number[]; stat: Stat; firstMs: number; createMs: number; threads: number; backend: string } | null;
+  student: SessionTiming | null;
+  dpr: SessionTiming | null;
 }
 
-/** Student and DPR inference in the same ORT-web build, backend and thread count, one after the other. */
-async function models(studentUrl: string | null, dprUrl: string | null, studentRuns: number, dprRuns: number): Promise<ModelBench> {
+type SessionTiming = { model: string; inputShape: number[]; stat: Stat; firstMs: number; createMs: number; threads: number; backend: string };
+
+/**
+ * Student and DPR inference in the same ORT-web build, backend and thread count, interleaved: each DPR run is
+ * followed by `studentPerDpr` student runs, so a change of machine load during the minute this takes hits both.
+ */
+async function models(studentUrl: string | null, dprUrl: string | null, dprRuns: number, studentPerDpr: number): Promise<ModelBench> {
   const out: ModelBench = { crossOriginIsolated: globalThis.crossOriginIsolated === true, student: null, dpr: null };
-  if (studentUrl && (await urlExists(studentUrl))) {
+  const open = async (url: string | null, what: string, fallback: number[]) => {
+    if (!url || !(await urlExists(url))) {
+      note(`${what} model not found (${url ?? 'none'})`);
+      return null;
+    }
     const t0 = performance.now();
-    const s = await createStudentSession(studentUrl, { backend: 'wasm' });
-    const createMs = performance.now() - t0;
-    const shape = inputShape(s, [1, 4, 128, 128]);
-    const data = seeded(shape.reduce((a, b) => a * b, 1), 7);
-    const r = await timeSession(s, () => ({ [s.inputName]: new s.ort.Tensor('float32', data, shape) }), studentRuns, 3);
-    out.student = { model: studentUrl, inputShape: shape, ...r, createMs, threads: s.numThreads, backend: s.backend };
-    await s.release();
-  } else {
-    note(`student model not found (${studentUrl ?? 'none'})`);
+    const s = await createStudentSession(url, { backend: 'wasm' });
+    return { s, url, createMs: performance.now() - t0, shape: inputShape(s, fallback) };
+  };
+  const stu = await open(studentUrl, 'student', [1, 4, 128, 128]);
+  const dpr = await open(dprUrl, 'DPR', [1, 1, 512, 512]);
+  const stuData = stu ? seeded(stu.shape.reduce((a, b) => a * b, 1), 7) : null;
+  const dprImg = dpr ? seeded(dpr.shape.reduce((a, b) => a * b, 1), 11) : null;
+  const light = seeded(9, 13).map((v) => v - 0.5);
+  const stuFeeds = () => ({ [stu!.s.inputName]: new stu!.s.ort.Tensor('float32', stuData!, stu!.shape) });
+  const dprFeeds = () => ({
+    [dpr!.s.session.inputNames[0]!]: new dpr!.s.ort.Tensor('float32', dprImg!, dpr!.shape),
+    [dpr!.s.session.inputNames[1]!]: new dpr!.s.ort.Tensor('float32', light, [1, 9, 1, 1]),
+  });
+  const st: number[] = [], dt: number[] = [];
+  let stFirst = NaN, dprFirst = NaN;
+  // Round 0 is the warm-up of both (first runs are several times slower: graph set-up, wasm tier-up).
+  for (let r = 0; r <= dprRuns; r++) {
+    if (dpr) {
+      const t = await timeSession(dpr.s, dprFeeds, 1, 0);
+      if (r === 0) dprFirst = t.firstMs; else dt.push(t.stat.medianMs);
+    }
+    if (stu) {
+      const t = await timeSession(stu.s, stuFeeds, studentPerDpr, r === 0 ? 3 : 0);
+      if (r === 0) stFirst = t.firstMs; else st.push(...t.all);
+    }
   }
-  if (dprUrl && (await urlExists(dprUrl))) {
-    const t0 = performance.now();
-    const s = await createStudentSession(dprUrl, { backend: 'wasm' });
-    const createMs = performance.now() - t0;
-    const shape = inputShape(s, [1, 1, 512, 512]);
-    const img = seeded(shape.reduce((a, b) => a * b, 1), 11);
-    const light = seeded(9, 13).map((v) => v - 0.5);
-    const names = s.session.inputNames;
-    const r = await timeSession(s, () => ({
-      [names[0]!]: new s.ort.Tensor('float32', img, shape),
-      [names[1]!]: new s.ort.Tensor('float32', light, [1, 9, 1, 1]),
-    }), dprRuns, 1);
-    out.dpr = { model: dprUrl, inputShape: shape, ...r, createMs, threads: s.numThreads, backend: s.backend };
-    await s.release();
-  } else {
-    note(`DPR model not found (${dprUrl ?? 'none'})`);
-  }
+  const info = (x: NonNullable<typeof stu>, times: number[], firstMs: number): SessionTiming =>
+    ({ model: x.url, inputShape: x.shape, stat: stat(times), firstMs, createMs: x.createMs, threads: x.s.numThreads, backend: x.s.backend });
+  if (stu) { out.student = info(stu, st, stFirst); await stu.s.release(); }
+  if (dpr) { out.dpr = info(dpr, dt, dprFirst); await dpr.s.release(); }
   return out;
 }
 

@@ -115,9 +115,10 @@ describe('fail open', () => {
     expect(events.some((e) => e.type === 'fallback')).toBe(true);
     expect(stats.lastError.message.length).toBeGreaterThan(5);
     expect(during.fps).toBeGreaterThan(0.85 * during.inputFps);
-    // A thrown error is passed through at once; a hang only once the frame timeout (400 ms here) says so.
+    // A thrown error is passed through at once (the failing frame itself, then originals); a hang only once the
+    // frame timeout (400 ms here) says so. The bound leaves room for a loaded 2-core machine's scheduling.
     const frameMs = 1000 / during.inputFps;
-    expect(during.maxGapMs).toBeLessThan(fault === 'hang' ? 400 + 3 * frameMs : 3 * frameMs);
+    expect(during.maxGapMs).toBeLessThan((fault === 'hang' ? 400 : 0) + Math.max(250, 5 * frameMs));
     // Rebuilt: processing again.
     await page.waitForFunction(() => (window as unknown as { rl: { stats(): { mode: string } } }).rl.stats().mode === 'processing', undefined, { timeout: 10_000 });
     const after = await call<Probe>(page, 'probe', 1000, 'ellipse');

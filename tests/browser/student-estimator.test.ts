@@ -13,7 +13,7 @@ import { launch, type Launched } from '../support/browser.js';
 import { DATA_DIR, hasData } from '../support/env.js';
 
 interface Summary { widthPx: number; heightPx: number; source: string; leftMeanNx: number; rightMeanNx: number; maxLenErr: number; outsideNonZero: number; meanConfidenceInside: number; pixelsInside: number; hasAlbedo: boolean }
-interface EstimateResult { out: Summary[]; backend: string; inferences: number; inferMs: number[]; totalMs: number[]; openHandles: number; counts: Record<string, number>; afterDispose: string }
+interface EstimateResult { out: Summary[]; backend: string; inferences: number; steps: { prepareMs: number; inferenceMs: number; postMs: number }[]; inferMs: number[]; totalMs: number[]; openHandles: number; counts: Record<string, number>; afterDispose: string }
 
 const PORTRAIT = 'portraits/neutral_front/001_03.jpg';
 
@@ -44,6 +44,8 @@ describe('StudentEstimator in the browser', () => {
       expect(s.pixelsInside).toBeGreaterThan(500);
       expect(s.hasAlbedo).toBe(true);
     }
+    const last = r.steps[r.steps.length - 1]!;
+    console.log(`[StudentEstimator] last model call: prepare ${last.prepareMs.toFixed(1)} ms, inference ${last.inferenceMs.toFixed(1)} ms, post ${last.postMs.toFixed(1)} ms`);
     console.log(`[StudentEstimator] inference ms ${r.inferMs.map((x) => x.toFixed(1)).join(', ')}; estimate() ms ${r.totalMs.map((x) => x.toFixed(1)).join(', ')}`);
     expect(r.openHandles).toBe(0);
     expect(r.afterDispose).toBe('disposed');
@@ -56,8 +58,8 @@ describe('StudentEstimator in the browser', () => {
     const r = await run({ imageBase64, frameWidthPx: 640, frameHeightPx: 480, ellipse: { cx: 0.5, cy: 0.42, rx: 0.17, ry: 0.33, shoulders: true }, calls: 2, everyNFrames: 1, frameStepMs: 33 });
     const s = r.out[1]!;
     console.log(`[StudentEstimator] portrait: left nx ${s.leftMeanNx.toFixed(3)}, right nx ${s.rightMeanNx.toFixed(3)}, mean confidence ${s.meanConfidenceInside.toFixed(3)}`);
-    expect(s.leftMeanNx).toBeLessThan(-0.15);
-    expect(s.rightMeanNx).toBeGreaterThan(0.15);
+    expect(s.leftMeanNx).toBeLessThan(-0.3);
+    expect(s.rightMeanNx).toBeGreaterThan(0.3);
     expect(s.meanConfidenceInside).toBeGreaterThan(0.2);
     expect(r.openHandles).toBe(0);
   });

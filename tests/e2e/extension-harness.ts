@@ -52,8 +52,10 @@ export interface ExtensionSession {
   /** Status of the call in the tab whose site is `site` (as the popup gets it), or null. */
   status(site: string): Promise<TabStatus | null>;
   serviceWorker(): Promise<Worker>;
-  /** Closes the service worker target (as Chrome does when it idles it out); resolves once it is gone. */
+  /** Stops the extension's service worker (as Chrome does when it idles it out); resolves once it is stopped. */
   killServiceWorker(): Promise<void>;
+  /** 'running' | 'stopped' | 'starting' | 'stopping', from the DevTools protocol. */
+  serviceWorkerState(): Promise<string>;
 }
 
 export async function launchWithExtension(clipPath: string): Promise<ExtensionSession> {
@@ -70,6 +72,23 @@ export async function launchWithExtension(clipPath: string): Promise<ExtensionSe
   const url = (path: string) => `chrome-extension://${id}/${path}`;
   const control = await b.newPage();
   await control.goto(url('popup.html'));
+  // The extension's service worker as the DevTools protocol reports it (version id and running status).
+  const cdp = await context.newCDPSession(control);
+  const versions = new Map<string, { scriptURL: string; runningStatus: string }>();
+  cdp.on('ServiceWorker.workerVersionUpdated', (e) => {
+    for (const v of e.versions) versions.set(v.versionId, v);
+  });
+  await cdp.send('ServiceWorker.enable');
+  const workerStatus = async () => {
+    const deadline = Date.now() + 5000;
+    for (;;) {
+      const mine = [...versions.entries()].filter(([, v]) => v.scriptURL.startsWith(`chrome-extension://${id}/`));
+      const last = mine[mine.length - 1];
+      if (last) return { cdp, versionId: last[0], state: last[1].runningStatus };
+      if (Date.now() > deadline) throw new Error('[ExtensionHarness] no service worker version reported');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
   const session: ExtensionSession = {
     b, context, id, control, url,
     storage: () => control.evaluate(() => chrome.storage.local.get(null)),
@@ -90,15 +109,19 @@ export async function launchWithExtension(clipPath: string): Promise<ExtensionSe
       return context.serviceWorkers()[0] ?? context.waitForEvent('serviceworker', { timeout: 15_000 });
     },
     async killServiceWorker() {
-      const worker = await session.serviceWorker();
-      const closed = new Promise<void>((r) => worker.once('close', () => r()));
-      const cdp = await context.newCDPSession(control);
-      const { targetInfos } = await cdp.send('Target.getTargets');
-      const target = targetInfos.find((t) => t.type === 'service_worker' && t.url.startsWith(`chrome-extension://${id}/`));
-      if (!target) throw new Error('[ExtensionHarness] no service worker target');
-      await cdp.send('Target.closeTarget', { targetId: target.targetId });
-      await closed;
-      await cdp.detach();
+      // ServiceWorker.stopWorker is what chrome://serviceworker-internals "Stop" does (and what Chrome does to an
+      // idle worker). Closing the target with Target.closeTarget only detaches it here.
+      const status = await workerStatus();
+      if (status.state !== 'running') throw new Error(`[ExtensionHarness] service worker is ${status.state}`);
+      await status.cdp.send('ServiceWorker.stopWorker', { versionId: status.versionId });
+      const deadline = Date.now() + 10_000;
+      while ((await workerStatus()).state !== 'stopped') {
+        if (Date.now() > deadline) throw new Error('[ExtensionHarness] the service worker did not stop');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    async serviceWorkerState() {
+      return (await workerStatus()).state;
     },
   };
   return session;

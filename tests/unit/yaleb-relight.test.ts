@@ -29,7 +29,10 @@ describe.skipIf(!available)('Extended Yale B relighting (CPU reference)', () => 
   it('loads the subjects, and the normals and light directions agree on the x sign', async () => {
     const ids = await listYaleBSubjects(files, RELIGHT, INTRINSICS);
     expect(ids.length).toBeGreaterThanOrEqual(10);
-    subjects = await Promise.all(ids.map((id) => loadYaleBSubject(files, RELIGHT, INTRINSICS, id)));
+    // The suite relights every 3rd subject (6 of 18) to stay inside CI's time budget; the full set is
+    // `npm run eval` (or RELIGHT_YALEB_FULL=1 here). The template is still the mean over the loaded subjects.
+    const picked = process.env.RELIGHT_YALEB_FULL ? ids : ids.filter((_, i) => i % 3 === 0);
+    subjects = await Promise.all(picked.map((id) => loadYaleBSubject(files, RELIGHT, INTRINSICS, id)));
     // Sign check on data, not on the README: under a light from az +70 (flipped to camera space), Lambertian
     // shading with our normals must correlate strongly and positively with the photo; with x un-flipped on
     // either side it would anti-correlate.

@@ -64,31 +64,33 @@ async function makeFrame(req: EstimateRequest, timestampUs: number): Promise<Vid
   return trackOpen('VideoFrame', new VideoFrame(c, { timestamp: timestampUs }));
 }
 
-function summarise(g: GeometryMaps, mask: Mask) {
-  // Mean normal x on the image-left and image-right thirds of the person, unit-length check, outside-zero check.
+function summarise(g: GeometryMaps, mask: Mask, e: EstimateRequest['ellipse']) {
+  // Head sides: in the rows of the head (v within [cy - 0.5 ry, cy + 0.3 ry]) the outer quarter of the person's
+  // extent on each side; their mean normal x should point outward (-x on the image left, +x on the right).
   let left = 0, nl = 0, right = 0, nr = 0, maxLenErr = 0, outsideNonZero = 0, confIn = 0, nIn = 0;
-  let xs = 0, xe = 0;
-  for (let x = 0, found = false; x < g.widthPx; x++) {
-    let any = false;
-    for (let y = 0; y < g.heightPx; y++) if (g.confidence[y * g.widthPx + x]! > 0) any = true;
-    if (any && !found) { xs = x; found = true; }
-    if (any) xe = x;
-  }
-  const third = (xe - xs) / 3;
   for (let y = 0; y < g.heightPx; y++) {
+    const v = (y + 0.5) / g.heightPx;
+    let xs = -1, xe = -1;
     for (let x = 0; x < g.widthPx; x++) {
       const p = y * g.widthPx + x;
       const nx = g.normals[p * 3]!, ny = g.normals[p * 3 + 1]!, nz = g.normals[p * 3 + 2]!;
       const len = Math.hypot(nx, ny, nz);
-      const mx = mask.data[Math.floor(((y + 0.5) / g.heightPx) * mask.heightPx) * mask.widthPx + Math.floor(((x + 0.5) / g.widthPx) * mask.widthPx)]!;
+      const mx = mask.data[Math.floor(v * mask.heightPx) * mask.widthPx + Math.floor(((x + 0.5) / g.widthPx) * mask.widthPx)]!;
       if (g.confidence[p]! > 0) {
         maxLenErr = Math.max(maxLenErr, Math.abs(len - 1));
         confIn += g.confidence[p]!; nIn++;
-        if (x < xs + third) { left += nx; nl++; }
-        if (x > xe - third) { right += nx; nr++; }
+        if (xs < 0) xs = x;
+        xe = x;
       } else if (mx === 0 && (len > 0 || g.confidence[p]! > 0)) {
         outsideNonZero++;
       }
+    }
+    if (xs < 0 || v < e.cy - 0.5 * e.ry || v > e.cy + 0.3 * e.ry) continue;
+    const quarter = (xe - xs) / 4;
+    for (let x = xs; x <= xe; x++) {
+      const nx = g.normals[(y * g.widthPx + x) * 3]!;
+      if (x < xs + quarter) { left += nx; nl++; }
+      if (x > xe - quarter) { right += nx; nr++; }
     }
   }
   return { widthPx: g.widthPx, heightPx: g.heightPx, source: g.source, leftMeanNx: left / Math.max(nl, 1), rightMeanNx: right / Math.max(nr, 1),
@@ -122,6 +124,7 @@ const api = {
     const mask = makeMask(req);
     const out = [];
     const inferMs: number[] = [];
+    const steps: { prepareMs: number; inferenceMs: number; postMs: number }[] = [];
     const totalMs: number[] = [];
     for (let i = 0; i < req.calls; i++) {
       const frame = await makeFrame(req, i * req.frameStepMs * 1000);
@@ -134,7 +137,8 @@ const api = {
       }
       totalMs.push(performance.now() - t0);
       inferMs.push(est.lastInferenceTimeMs());
-      out.push(summarise(g, mask));
+      steps.push(est.lastTimings());
+      out.push(summarise(g, mask, req.ellipse));
     }
     const backend = est.backend();
     const inferences = est.inferenceCount();
@@ -148,7 +152,7 @@ const api = {
     } catch (e) {
       threw = (e as { code?: string }).code ?? String(e);
     }
-    return { out, backend, inferences, inferMs, totalMs, openHandles: totalOpen(), counts: openCounts(), afterDispose: threw };
+    return { out, backend, inferences, steps, inferMs, totalMs, openHandles: totalOpen(), counts: openCounts(), afterDispose: threw };
   },
 
   /** Median ms of `runs` inferences after 3 warm-ups, on a fixed random input. */

@@ -250,6 +250,11 @@ const api = {
     });
   },
 
+  /** Sends `track` instead of the current video (for experiments from page.evaluate). */
+  async replaceVideo(track: MediaStreamTrack): Promise<void> {
+    await videoSender!.replaceTrack(track);
+  },
+
   localTrack: (): TrackInfo => describe(videoOf('local')),
   localAudio: () => local!.getAudioTracks().map((t) => ({ ...describe(t), kind: t.kind })),
   cameras: async () => (await navigator.mediaDevices.enumerateDevices()).filter((d) => d.kind === 'videoinput').map((d) => ({ deviceId: d.deviceId, label: d.label })),
