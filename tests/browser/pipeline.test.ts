@@ -159,3 +159,29 @@ describe.skipIf(!HAS_GRID)('pipeline on a real GRID clip with MediaPipe segmenta
     for (const v of Object.values(leaks.worker)) expect(v).toBe(0);
   });
 });
+
+// One pipeline, several execution hosts: where the page's CSP forbids our worker, 'auto' runs the same engine on
+// the page's thread and says why (e.g. Google Meet sends worker-src 'self'; some Jitsi installs worker-src 'none').
+describe('execution host under a strict CSP', () => {
+  let b: Launched;
+  beforeAll(async () => {
+    b = await launch({ fakeVideo: syntheticPortraitY4m() });
+  });
+  afterAll(async () => b?.close());
+
+  it("worker-src 'none': processes on the main thread and reports the reason", async () => {
+    const csp = encodeURIComponent("worker-src 'none'");
+    const page = await openTestPage(b, 'pipeline.html', `?csp=${csp}`);
+    const stats = await call<{ mode: string; host: string; fallbackReason?: string }>(page, 'start', {
+      host: 'auto', stage: 'exposure', segmenter: 'ellipse', settings: { intensity: 2.5, smoothing: 0 },
+    });
+    expect(stats.mode).toBe('processing');
+    expect(stats.host).toBe('main');
+    expect(stats.fallbackReason ?? '').toMatch(/worker/i);
+    const p = await call<Probe>(page, 'probe', 2000, 'ellipse');
+    expect(p.signedInside).toBeGreaterThan(15);
+    expect(p.diffOutside).toBeLessThan(1.5);
+    expect(Math.abs(p.fps - p.inputFps) / p.inputFps).toBeLessThan(0.1);
+    expect((await call<{ total: number }>(page, 'dispose')).total).toBe(0);
+  });
+});
