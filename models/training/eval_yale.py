@@ -159,11 +159,23 @@ def evaluate(out: Path, pack_path: Path, checkpoint: Path) -> dict:
                           'student_padded': float((angles(student_g, gt) * w_all).sum() / max(w_all.sum(), 1)),
                           'prior': float((angles(prior_g, gt) * w_all).sum() / max(w_all.sum(), 1))})
     res = {k: round(v[0] / max(v[1], 1e-6), 2) for k, v in sorted(sums.items())}
+    # Does the error follow the light? Mean per-image error by light group (lighting invariance).
+    import re
+    groups: dict[str, list[tuple[float, float]]] = {}
+    for p in per_image:
+        m = re.search(r'A([+-]\d+)E([+-]\d+)', p['id'])
+        az, el = abs(int(m[1])), int(m[2])
+        key = 'frontal |A|<=10 |E|<=10' if az <= 10 and abs(el) <= 10 else ('side |A|>=35' if az >= 35 else 'other')
+        groups.setdefault(key, []).append((p['student_padded'], p['prior']))
+    by_light = {k: {'images': len(v), 'student_padded_deg': round(float(np.mean([a for a, _ in v])), 2),
+                    'prior_deg': round(float(np.mean([b for _, b in v])), 2)} for k, v in sorted(groups.items())}
     summary = {'images': len(man['items']), 'prior_faces_found': faces,
                'subjects': [s for s in subjects if split[subjects.index(s)] == 1],
                'lights': f'|azimuth| <= {MAX_AZ}, elevation <= {MAX_EL}', 'mean_angular_error_deg': res,
                'pixels': {'all': int(sums['template/all'][1]), 'face': int(sums['template/face'][1])},
-               'checkpoint': str(checkpoint), 'per_image': per_image}
+               'by_light_per_image_mean': by_light,
+               'checkpoint': str(checkpoint.resolve().relative_to(REPO_ROOT)) if checkpoint.resolve().is_relative_to(REPO_ROOT) else str(checkpoint),
+               'per_image': per_image}
     return summary
 
 

@@ -155,8 +155,6 @@ export class RelighterController implements ReactiveController {
     return this.ownedCamera !== null;
   }
 
-  hostConnected(): void {}
-
   hostDisconnected(): void {
     // A move (remove + insert in one task) reconnects before this runs: keep the pipeline then.
     queueMicrotask(() => {
@@ -288,6 +286,9 @@ export class RelighterController implements ReactiveController {
 // ---- the element
 
 type Requested = 'auto' | 'started' | 'stopped';
+
+/** Retries of the panel's lazy import: 1 + 2 + 4 + 8 s. */
+const PANEL_LOAD_RETRIES = 4;
 
 function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], what: string): T | undefined {
   if (value === undefined || value === '') return undefined;
@@ -588,14 +589,23 @@ export class RelightVideoElement extends ThemedElement {
     fire<SettingsPatch>(this, 'rl-settings-change', e.detail);
   };
 
-  /** The panel and its preset thumbnails (~160 ms to render) load only when `controls` is first set. */
-  private async loadPanel(): Promise<void> {
+  /**
+   * The panel and its preset thumbnails (~160 ms to render) load only when `controls` is first set. A failed load
+   * is retried a few times with backoff (a dev server that re-optimises its dependencies answers the first
+   * request with an error), then given up with an error in the console: the video works without the panel.
+   */
+  private async loadPanel(attempt = 0): Promise<void> {
     try {
       const [, items] = await Promise.all([import('./controls-element.js'), import('./lighting-preset-items.js')]);
       this.presets = items.lightingPresetItems(128);
     } catch (e) {
-      console.error('[RelightVideoElement] could not load the controls panel', e);
-      this.panelLoad = null;
+      if (attempt >= PANEL_LOAD_RETRIES) {
+        console.error('[RelightVideoElement] could not load the controls panel', e);
+        return;
+      }
+      console.warn(`[RelightVideoElement] loading the controls panel failed (${describeError(e)}); retrying`);
+      await new Promise((r) => setTimeout(r, 1000 * 2 ** attempt));
+      return this.loadPanel(attempt + 1);
     }
   }
 

@@ -455,6 +455,9 @@ async function soakRun(n: number): Promise<{ done: number; msPerFrame: number; e
     s.done++;
   }
   const ms = performance.now() - t0;
+  // The relight stage runs the geometry model off the frame path; let an inference in flight finish (it holds a
+  // frame clone and a tensor) so the counts show what stays open, not what is busy.
+  await new Promise((r) => setTimeout(r, 150));
   const mem = (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory;
   return { done: s.done, msPerFrame: ms / n, errors: s.errors, open: openCounts(), totalOpen: totalOpen(), usedJsHeap: mem?.usedJSHeapSize ?? NaN };
 }

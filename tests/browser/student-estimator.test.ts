@@ -64,3 +64,24 @@ describe('StudentEstimator in the browser', () => {
     expect(r.openHandles).toBe(0);
   });
 });
+
+describe('StudentEstimator backend choice', () => {
+  it("'auto' stays on wasm when the only WebGPU adapter is a fallback (SwiftShader)", async () => {
+    const b = await launch({ webgpu: true });
+    try {
+      const page = await b.newPage();
+      await page.goto(`${inject('baseUrl')}/tests/browser/pages/student.html`);
+      await page.waitForFunction(() => (globalThis as { studentReady?: boolean }).studentReady === true);
+      const info = await page.evaluate(() => (globalThis as unknown as { student: { adapterInfo(): Promise<{ hasAdapter: boolean; isFallback: boolean | null }> } }).student.adapterInfo());
+      console.log(`[StudentEstimator] WebGPU adapter here: ${JSON.stringify(info)}`);
+      const r = await page.evaluate(
+        (req) => (globalThis as unknown as { student: { estimate(r: object): Promise<EstimateResult> } }).student.estimate(req),
+        { frameWidthPx: 320, frameHeightPx: 240, ellipse: { cx: 0.5, cy: 0.45, rx: 0.16, ry: 0.3 }, calls: 1, everyNFrames: 1, frameStepMs: 33, backend: 'auto' });
+      // A real GPU would (correctly) pick webgpu; this machine only has SwiftShader.
+      expect(r.backend).toBe(info.hasAdapter && info.isFallback === false ? 'webgpu' : 'wasm');
+      expect(r.openHandles).toBe(0);
+    } finally {
+      await b.close();
+    }
+  });
+});

@@ -20,6 +20,7 @@ export interface EstimateRequest {
   calls: number;
   everyNFrames: number;
   frameStepMs: number;
+  backend?: 'auto' | 'wasm' | 'webgpu';
 }
 
 function makeMask(req: EstimateRequest, w = 256, h = 144): Mask {
@@ -117,9 +118,17 @@ function median(xs: number[]): number {
 }
 
 const api = {
+  /** What the WebGPU adapter looks like here (SwiftShader reports a fallback adapter). */
+  async adapterInfo() {
+    const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
+    const a = gpu ? await gpu.requestAdapter() : null;
+    const info = a ? (a as GPUAdapter & { info?: GPUAdapterInfo & { isFallbackAdapter?: boolean } }).info : undefined;
+    return { hasGpu: !!gpu, hasAdapter: !!a, isFallback: info?.isFallbackAdapter ?? (a as { isFallbackAdapter?: boolean } | null)?.isFallbackAdapter ?? null };
+  },
+
   /** Runs StudentEstimator (wasm) `calls` times on the same frame content; returns per-call summaries + leaks. */
   async estimate(req: EstimateRequest) {
-    const est = new StudentEstimator({ backend: 'wasm', everyNFrames: req.everyNFrames, model: '/models/student.onnx' });
+    const est = new StudentEstimator({ backend: req.backend ?? 'wasm', everyNFrames: req.everyNFrames, model: '/models/student.onnx' });
     await est.init();
     const mask = makeMask(req);
     const out = [];
@@ -179,11 +188,11 @@ const api = {
   },
 
   /** Runs every fixture case and returns the max |onnx - torch| per output. */
-  async parity(fixtureBase: string) {
+  async parity(fixtureBase: string, backend: 'wasm' | 'webgpu' = 'wasm', maxCases = Infinity) {
     const index = (await (await fetch(`${fixtureBase}/fixtures.json`)).json()) as FixtureIndex;
-    const s = await createStudentSession(`/${index.model}`, { backend: 'wasm' });
+    const s = await createStudentSession(`/${index.model}`, { backend });
     const results: { case: number; output: string; maxAbs: number; n: number; finite: boolean }[] = [];
-    for (let i = 0; i < index.cases.length; i++) {
+    for (let i = 0; i < Math.min(index.cases.length, maxCases); i++) {
       const c = index.cases[i]!;
       const x = await fetchF32(`${fixtureBase}/${c.input.file}`);
       const input = new s.ort.Tensor('float32', x, c.input.shape);
@@ -204,7 +213,7 @@ const api = {
       for (const v of Object.values(out)) v.dispose();
     }
     await s.release();
-    return { tolerance: index.tolerance, results };
+    return { tolerance: index.tolerance, results, backend: s.backend };
   },
 };
 

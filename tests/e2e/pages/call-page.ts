@@ -179,7 +179,7 @@ function videoOf(which: 'local' | 'remote'): MediaStreamTrack {
   return t;
 }
 
-let watching: { stop: boolean; samples: FrameSample[]; done: Promise<SampleResult> } | null = null;
+let watching: { stop: boolean; remote: Promise<SampleResult>; local: Promise<SampleResult> } | null = null;
 
 const api = {
   /** Opens the camera and starts the loopback call; resolves once the far end shows frames. */
@@ -261,17 +261,18 @@ const api = {
 
   sample: (which: 'local' | 'remote', durationMs: number, region: RegionName) => sampleTrack(videoOf(which), durationMs, region),
 
-  /** Starts sampling the far end continuously (for latency measurements); `unwatch` returns the samples. */
+  /** Starts sampling the far end and the local (sent) video continuously; `unwatch` returns the samples. */
   watch(region: RegionName): void {
-    const w = { stop: false, samples: [] as FrameSample[], done: null as unknown as Promise<SampleResult> };
-    w.done = sampleTrack(videoOf('remote'), 120_000, region, undefined, () => w.stop);
+    const w = { stop: false } as NonNullable<typeof watching>;
+    w.remote = sampleTrack(videoOf('remote'), 120_000, region, undefined, () => w.stop);
+    w.local = sampleTrack(videoOf('local'), 120_000, region, undefined, () => w.stop);
     watching = w;
   },
-  async unwatch(): Promise<FrameSample[]> {
+  async unwatch(): Promise<{ remote: FrameSample[]; local: FrameSample[] }> {
     const w = watching!;
     watching = null;
     w.stop = true;
-    return (await w.done).samples;
+    return { remote: (await w.remote).samples, local: (await w.local).samples };
   },
 
   async inbound(): Promise<{ audioPackets: number; audioEnergy: number; videoFrames: number }> {
