@@ -292,6 +292,10 @@ class RelighterImpl implements Relighter {
   }
 
   private route(frame: VideoFrame, arrivedMs: number): void {
+    if (this.disposed) {
+      closeTracked('VideoFrame', frame);
+      return;
+    }
     const processor = this.processor;
     if (!this.settings.enabled || !processor || this.mode !== 'processing') {
       if (this.settings.enabled) this.s.passthroughFrames++;
