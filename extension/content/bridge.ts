@@ -32,21 +32,18 @@ class Bridge {
   /** Raw storage values by key (validated into `state` by readState on every change). */
   private items: Record<string, unknown> = {};
   private settingsAppliedAtMs = 0;
-  private readonly stateReady: Promise<unknown>;
+  private stateReady: Promise<void> | null = null;
   private readonly port: MessagePort;
   private readonly handoffs = new Map<number, HTMLMediaElement>();
   private readonly sessions = new Map<number, Session>();
-  private rawCameras = 0;
+  private readonly rawTracks = new Set<MediaStreamTrack>();
+  private rawCameraCount = 0;
+  private rawTimer: ReturnType<typeof setInterval> | null = null;
   private readonly notes: string[] = [];
   private readonly cspBlocks = { worker: false, wasm: false };
   private host: Promise<RelightHostModule> | null = null;
 
   constructor() {
-    this.stateReady = chrome.storage.local.get(Object.values(STORAGE_KEYS)).then((items) => {
-      // Changes that arrived while this first read was in flight are newer: keep them.
-      this.items = { ...items, ...this.items };
-      this.state = readState(this.items);
-    });
     chrome.storage.onChanged.addListener((changes, area) => {
       if (area !== 'local') return;
       let touched = false;
@@ -56,7 +53,7 @@ class Bridge {
         touched = true;
       }
       // The new values come with the event: applying them without re-reading storage saves a round trip.
-      if (touched) this.applyState();
+      if (touched && this.state) this.applyState();
     });
     const channel = new MessageChannel();
     this.port = channel.port1;
@@ -102,15 +99,11 @@ class Bridge {
     const stream = holder?.srcObject;
     const camera = stream instanceof MediaStream ? stream.getVideoTracks()[0] : undefined;
     if (!holder || !camera || camera.id !== trackId || this.sessions.has(id)) return; // not a real hand-off: ignore
-    await this.stateReady;
+    await this.loadState();
     const state = this.state!; // the latest: onChanged may have replaced the first read
     const settings = effectiveSettings(state, this.site);
     if (!settings.enabled) {
-      this.rawCameras++;
-      camera.addEventListener('ended', () => {
-        this.rawCameras--;
-        this.reportCallState();
-      }, { once: true });
+      this.countRawCamera(camera);
       this.reply({ type: 'passthrough', id, reason: 'off' });
       this.reportCallState();
       return;
@@ -126,16 +119,43 @@ class Bridge {
       const message = e instanceof Error ? e.message : String(e);
       console.warn(`[RelightBridge] could not start relighting, the page keeps its camera: ${message}`);
       this.note(`Could not start relighting: ${message}`);
+      this.countRawCamera(camera);
       this.reply({ type: 'passthrough', id, reason: 'failed' });
     }
     this.reportCallState();
+  }
+
+  /**
+   * A camera the page keeps unprocessed (off for the site, or failed to start). Counted while live; a page's stop()
+   * fires no event, so the count is pruned on every read and checked every few seconds while there are any.
+   */
+  private countRawCamera(camera: MediaStreamTrack): void {
+    this.rawTracks.add(camera);
+    this.rawCameraCount = this.rawCameras;
+    this.rawTimer ??= setInterval(() => {
+      const n = this.rawCameras;
+      if (n !== this.rawCameraCount) {
+        this.rawCameraCount = n;
+        this.reportCallState();
+      }
+      if (n === 0 && this.rawTimer) {
+        clearInterval(this.rawTimer);
+        this.rawTimer = null;
+      }
+    }, 2000);
+  }
+
+  private get rawCameras(): number {
+    for (const t of this.rawTracks) if (t.readyState === 'ended') this.rawTracks.delete(t);
+    return this.rawTracks.size;
   }
 
   private async stop(id: number): Promise<void> {
     const s = this.sessions.get(id);
     if (!s) return;
     this.sessions.delete(id);
-    s.camera.stop();
+    // The camera is the page side's to stop (RelitCamera does when its last relit track stops). A late answer that
+    // the patch no longer wanted ends here too, and there the page still uses the camera.
     await s.relighter.dispose();
     this.reportCallState();
   }
@@ -144,7 +164,7 @@ class Bridge {
     // Leaving the page: report first (the page may be gone before the disposals finish).
     const ids = [...this.sessions.keys()];
     if (ids.length === 0 && this.rawCameras === 0) return;
-    this.rawCameras = 0;
+    this.rawTracks.clear();
     const closing = ids.map((id) => this.stop(id));
     this.reportCallState();
     await Promise.all(closing);
@@ -156,6 +176,16 @@ class Bridge {
   }
 
   // ---- settings
+
+  /** Storage is read on the first camera (or status request), not on every page load. */
+  private loadState(): Promise<void> {
+    this.stateReady ??= chrome.storage.local.get(Object.values(STORAGE_KEYS)).then((items) => {
+      // Changes that arrived while this first read was in flight are newer: keep them.
+      this.items = { ...items, ...this.items };
+      this.state = readState(this.items);
+    });
+    return this.stateReady;
+  }
 
   private applyState(): void {
     this.state = readState(this.items);
@@ -217,8 +247,8 @@ class Bridge {
     // Frames without a camera stay silent so that the frame with the call answers; the top frame answers `any`.
     const hasCamera = this.sessions.size > 0 || this.rawCameras > 0;
     if (!hasCamera && !(msg.any && window === top)) return false;
-    sendResponse(this.status());
-    return false;
+    void this.loadState().then(() => sendResponse(this.status()));
+    return true; // answered asynchronously
   }
 
   private reportCallState(): void {

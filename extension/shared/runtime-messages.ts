@@ -31,7 +31,7 @@ export interface TabStatus {
   site: string | null;
   enabled: boolean;
   sessions: SessionStatus[];
-  /** Cameras the page opened while relighting was off for the site (they stay raw until reopened). */
+  /** Cameras the page holds unprocessed: opened while off for the site, or relighting failed to start. */
   rawCameras: number;
   /** Recent problems worth telling the user (CSP blocks, fail-open reasons), newest last. */
   notes: string[];

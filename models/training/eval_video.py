@@ -70,7 +70,7 @@ def main() -> None:
         w_sum += float(w.sum())
     r = {'pairs': len(pairs), 'student_consecutive_deg': round(s_sum / w_sum, 3),
          'prior_consecutive_deg': round(p_sum / w_sum, 3), 'student_noise_only_deg': round(n_sum / w_sum, 3),
-         'checkpoint': str(args.checkpoint)}
+         'checkpoint': str(args.checkpoint.resolve().relative_to(REPO_ROOT)) if args.checkpoint.resolve().is_relative_to(REPO_ROOT) else str(args.checkpoint)}
     print(json.dumps(r, indent=1))
     if args.json:
         write_json(args.json, r)

@@ -123,8 +123,14 @@ export class StudentEstimator implements GeometryEstimator {
     // Read the frame before the first await: the caller may close it once we yield.
     const tPrep = performance.now();
     const rgba = frameToModelRgba(frame, layout, this.canvas);
-    const data = packStudentInput(rgba, mask, layout, this.input);
-    const prepareMs = performance.now() - tPrep;
+    let prepareMs = performance.now() - tPrep;
+    // No usable history and a run in flight (first frames, size change): wait for it rather than run the same
+    // session twice at once or repack the shared input buffer under it.
+    while (this.inflight) await this.inflight.catch(() => undefined);
+    if (this.disposed) throw new RelightError('disposed', '[StudentEstimator] disposed');
+    const tPack = performance.now();
+    const data = packStudentInput(rgba, mask, layout, this.input!);
+    prepareMs += performance.now() - tPack;
     this.busy = true;
     let raw;
     try {

@@ -51,6 +51,17 @@ describe('StudentEstimator in the browser', () => {
     expect(r.afterDispose).toBe('disposed');
   });
 
+  it('serves overlapping calls without running the session twice at once', async () => {
+    const r = await page.evaluate((req) => (globalThis as unknown as { student: { concurrent(r: object): Promise<{ statuses: string[]; sizes: string[]; inferences: number; openHandles: number }> } }).student.concurrent(req),
+      { frameWidthPx: 640, frameHeightPx: 480, ellipse: { cx: 0.5, cy: 0.45, rx: 0.16, ry: 0.3 }, calls: 3, everyNFrames: 1, frameStepMs: 33 });
+    expect(r.statuses).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+    expect(r.sizes).toEqual(['128x96', '128x96', '128x96']);
+    // The first call runs the model; the others either wait for it (no history yet) or reuse its output.
+    expect(r.inferences).toBeGreaterThanOrEqual(1);
+    expect(r.inferences).toBeLessThanOrEqual(3);
+    expect(r.openHandles).toBe(0);
+  });
+
   it('gives outward-facing normals at the sides of a real face', async () => {
     if (!hasData(PORTRAIT, 'student estimator portrait')) return;
     const imageBase64 = readFileSync(join(DATA_DIR, PORTRAIT)).toString('base64');

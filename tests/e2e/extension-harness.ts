@@ -141,10 +141,3 @@ export async function openCallPage(b: Launched, origin: string, csp?: string): P
   }
   return page;
 }
-
-/** The dev server's URL on another origin of the same machine (localhost vs 127.0.0.1): a different site. */
-export function otherOrigin(baseUrl: string): string {
-  const u = new URL(baseUrl);
-  u.hostname = u.hostname === '127.0.0.1' ? 'localhost' : '127.0.0.1';
-  return u.origin;
-}

@@ -126,6 +126,19 @@ const api = {
     return { hasGpu: !!gpu, hasAdapter: !!a, isFallback: info?.isFallbackAdapter ?? (a as { isFallbackAdapter?: boolean } | null)?.isFallbackAdapter ?? null };
   },
 
+  /** Three overlapping estimate() calls on a fresh estimator (no history yet): all must resolve, none may leak. */
+  async concurrent(req: EstimateRequest) {
+    const est = new StudentEstimator({ backend: 'wasm', model: '/models/student.onnx' });
+    await est.init();
+    const mask = makeMask(req);
+    const frames = await Promise.all([0, 1, 2].map((i) => makeFrame(req, i * 33_000)));
+    const settled = await Promise.allSettled(frames.map((f, i) => est.estimate(f, mask, i * 33).finally(() => closeTracked('VideoFrame', f))));
+    const inferences = est.inferenceCount();
+    est.dispose();
+    await new Promise((r) => setTimeout(r, 50));
+    return { statuses: settled.map((x) => x.status), sizes: settled.map((x) => (x.status === 'fulfilled' ? `${x.value.widthPx}x${x.value.heightPx}` : String(x.reason))), inferences, openHandles: totalOpen() };
+  },
+
   /** Runs StudentEstimator (wasm) `calls` times on the same frame content; returns per-call summaries + leaks. */
   async estimate(req: EstimateRequest) {
     const est = new StudentEstimator({ backend: req.backend ?? 'wasm', everyNFrames: req.everyNFrames, model: '/models/student.onnx' });

@@ -179,6 +179,7 @@ function videoOf(which: 'local' | 'remote'): MediaStreamTrack {
   return t;
 }
 
+const held: MediaStream[] = [];
 let watching: { stop: boolean; remote: Promise<SampleResult>; local: Promise<SampleResult> } | null = null;
 
 const api = {
@@ -294,6 +295,17 @@ const api = {
     const sample = sampleMs && s.getVideoTracks()[0] ? await sampleTrack(s.getVideoTracks()[0]!, sampleMs, 'ellipse') : undefined;
     s.getTracks().forEach((t) => t.stop());
     return { tracks, sample };
+  },
+
+  /** Opens a camera outside the call and keeps it until `release` (so the extension sees it open meanwhile). */
+  async hold(constraints: MediaStreamConstraints, sampleMs: number): Promise<{ track: TrackInfo; sample: SampleResult }> {
+    const s = await navigator.mediaDevices.getUserMedia(constraints);
+    held.push(s);
+    const t = s.getVideoTracks()[0]!;
+    return { track: describe(t), sample: await sampleTrack(t, sampleMs, 'ellipse') };
+  },
+  release(): void {
+    for (const s of held.splice(0)) s.getTracks().forEach((t) => t.stop());
   },
 
   /** Several requests at once: each must come back relit and running. */
