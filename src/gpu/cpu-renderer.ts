@@ -32,7 +32,9 @@ export class CpuRenderer implements Renderer {
   async render(frame: VideoFrame, mask: Mask, geometry: GeometryMaps, lighting: TargetLighting): Promise<VideoFrame> {
     if (this.disposed) throw new RelightError('disposed', '[CpuRenderer] render after dispose');
     const t0 = performance.now();
-    const widthPx = frame.displayWidth, heightPx = frame.displayHeight;
+    // Pixels are the visible rect's (not the display size's: they differ after scaling constraints).
+    const rect = frame.visibleRect ?? { x: 0, y: 0, width: frame.displayWidth, height: frame.displayHeight };
+    const widthPx = rect.width, heightPx = rect.height;
     const size = widthPx * heightPx * 4;
     if (!this.input || this.input.length !== size) {
       this.input = new Uint8ClampedArray(size);
@@ -42,7 +44,7 @@ export class CpuRenderer implements Renderer {
       format: 'RGBA',
       colorSpace: 'srgb',
       // Not {x: 0, y: 0}: a camera frame's visible rect can be offset inside its coded size (cropped captures).
-      rect: frame.visibleRect ?? { x: 0, y: 0, width: widthPx, height: heightPx },
+      rect,
     } as VideoFrameCopyToOptions);
     const t1 = performance.now();
     const src: PixelBuffer = { kind: 'rgba8', widthPx, heightPx, data: this.input };
@@ -55,6 +57,9 @@ export class CpuRenderer implements Renderer {
       codedHeight: heightPx,
       timestamp: frame.timestamp,
       colorSpace: { primaries: 'bt709', transfer: 'iec61966-2-1', matrix: 'rgb', fullRange: true },
+      // Same display size as the camera frame (a scaled capture has a larger visible rect than display size).
+      displayWidth: frame.displayWidth,
+      displayHeight: frame.displayHeight,
     };
     if (frame.duration != null) init.duration = frame.duration;
     // The constructor copies the pixels, so the output buffer is reused next frame.

@@ -394,6 +394,7 @@ export class WebGpuRenderer implements Renderer {
     const t3 = performance.now();
     const init: VideoFrameBufferInit = {
       format: 'RGBA', codedWidth: W, codedHeight: H, timestamp: frame.timestamp,
+      displayWidth: frame.displayWidth, displayHeight: frame.displayHeight,
       layout: [{ offset: 0, stride: s.outRowBytes }],
       colorSpace: { primaries: 'bt709', transfer: 'iec61966-2-1', matrix: 'rgb', fullRange: true },
     };

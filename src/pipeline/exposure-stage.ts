@@ -71,7 +71,7 @@ export class ExposureStage implements FrameStage {
       out[j + 3] = 255;
     }
     const t2 = performance.now();
-    const result = frameFromRgba({ widthPx, heightPx, data: out }, frame.timestamp, frame.duration);
+    const result = frameFromRgba({ widthPx, heightPx, data: out }, frame.timestamp, frame.duration, frame);
     this.timings = { readMs: t1 - t0, computeMs: t2 - t1, writeMs: performance.now() - t2 };
     return result;
   }

@@ -11,22 +11,25 @@ export class RgbaReader {
 
   /** BORROWS the frame. The returned image's buffer is reused by the next call: copy what you keep. */
   async read(frame: VideoFrame): Promise<RgbaImage> {
-    const widthPx = frame.displayWidth;
-    const heightPx = frame.displayHeight;
+    // Pixels are the visible rect's (not the display size's: they differ after scaling constraints).
+    const rect = frame.visibleRect ?? { x: 0, y: 0, width: frame.displayWidth, height: frame.displayHeight };
+    const widthPx = rect.width;
+    const heightPx = rect.height;
     const size = widthPx * heightPx * 4;
     if (!this.buffer || this.buffer.length !== size) this.buffer = new Uint8ClampedArray(size);
     await frame.copyTo(this.buffer, {
       format: 'RGBA',
       colorSpace: 'srgb',
       // Not {x: 0, y: 0}: a camera frame's visible rect can be offset inside its coded size (cropped captures).
-      rect: frame.visibleRect ?? { x: 0, y: 0, width: widthPx, height: heightPx },
+      rect,
     } as VideoFrameCopyToOptions);
     return { widthPx, heightPx, data: this.buffer };
   }
 }
 
 /** A new VideoFrame (owned by the caller) from RGBA8 pixels; the pixels are copied by the constructor. */
-export function frameFromRgba(image: RgbaImage, timestampUs: number, durationUs?: number | null): VideoFrame {
+export function frameFromRgba(image: RgbaImage, timestampUs: number, durationUs?: number | null,
+  display?: { displayWidth: number; displayHeight: number }): VideoFrame {
   const init: VideoFrameBufferInit = {
     format: 'RGBA',
     codedWidth: image.widthPx,
@@ -35,6 +38,10 @@ export function frameFromRgba(image: RgbaImage, timestampUs: number, durationUs?
     colorSpace: { primaries: 'bt709', transfer: 'iec61966-2-1', matrix: 'rgb', fullRange: true },
   };
   if (durationUs != null) init.duration = durationUs;
+  if (display) {
+    init.displayWidth = display.displayWidth;
+    init.displayHeight = display.displayHeight;
+  }
   return trackOpen('VideoFrame', new VideoFrame(image.data, init));
 }
 

@@ -18,6 +18,7 @@ import { LocalProcessor, type FrameProcessor, type HostKind } from './processor.
 import type { EngineConfig, EngineTimings, FaultKind } from './engine.js';
 import type { GeometryKind, SegmenterKind, StageKind } from './factories.js';
 import { WorkerProcessor, type WorkerFactory } from '../worker/worker-processor.js';
+import { RgbaReader, frameFromRgba } from './frame-pixels.js';
 
 export interface RelighterOptions {
   /** Initial settings (a patch over the defaults); validated. */
@@ -339,6 +340,13 @@ class RelighterImpl implements Relighter {
   }
 
   private waitingArrivedMs = 0;
+  /**
+   * One pixel format per output track. Once processed (RGBA) frames have gone out, camera frames passed through
+   * (disabled, failed, restarting) are converted to RGBA too: Chromium's WebRTC encoder keeps the colour handling
+   * of the first format it saw, and shifts the colours of the other at the far end (cyan 67,206,218 -> 60,187,215).
+   */
+  private outputFormat: VideoPixelFormat | null = null;
+  private readonly passthroughReader = new RgbaReader();
   private finalWorkerLeaks: Record<string, number> = {};
 
   /** Writes frames strictly in arrival order, whichever path produced them. */
@@ -350,7 +358,7 @@ class RelighterImpl implements Relighter {
         return;
       }
       try {
-        await this.sink.write(f);
+        await this.sink.write(await this.matchOutputFormat(f));
         this.s.framesOut++;
         const now = performance.now();
         pushTime(this.outTimes, now);
@@ -360,6 +368,23 @@ class RelighterImpl implements Relighter {
         console.warn('[Relighter] sink write failed', e);
       }
     });
+  }
+
+  /** CONSUMES `frame`; returns it, or an RGBA copy of it when the track already carries RGBA frames. */
+  private async matchOutputFormat(frame: VideoFrame): Promise<VideoFrame> {
+    const format = frame.format;
+    if (this.outputFormat === null) {
+      // The first processed frame fixes the format; until then the camera's own frames go out untouched.
+      if (format === 'RGBA' || format === 'RGBX') this.outputFormat = format;
+      return frame;
+    }
+    if (format === this.outputFormat || this.outputFormat !== 'RGBA') return frame;
+    try {
+      const rgba = await this.passthroughReader.read(frame);
+      return frameFromRgba(rgba, frame.timestamp, frame.duration, frame);
+    } finally {
+      closeTracked('VideoFrame', frame);
+    }
   }
 
   // ---- building, failing, rebuilding
@@ -417,6 +442,14 @@ class RelighterImpl implements Relighter {
         return;
       }
       this.report(error);
+      this.s.loading = undefined;
+      if (isPermanent(error)) {
+        // Retrying cannot help (the page forbids what the engine needs); retrying would only spam the page's CSP
+        // reports. Stay in passthrough and say why.
+        this.s.fallbackReason = `relighting is not possible on this page: ${describeError(error)}`;
+        this.setMode('passthrough', this.s.fallbackReason);
+        return;
+      }
       this.scheduleRebuild();
     }
   }
@@ -492,6 +525,12 @@ class RelighterImpl implements Relighter {
       },
     });
   }
+}
+
+/** Failures that a rebuild cannot fix: the page's CSP forbids WebAssembly compilation. */
+function isPermanent(error: unknown): boolean {
+  const text = `${describeError(error)} ${describeError((error as { cause?: unknown })?.cause ?? '')}`;
+  return /wasm-unsafe-eval|Content Security Policy|Refused to compile or instantiate WebAssembly/i.test(text);
 }
 
 function pushTime(times: number[], t: number): void {

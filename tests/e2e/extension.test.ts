@@ -268,12 +268,11 @@ describe(`the extension on a loopback call (${clip.real ? 'real clip, MediaPipe'
     expect(fresh.tracks[0]!.native).toBe(true);
   });
 
-  // KNOWN BUG, tracked here: `it.fails` passes while it fails, and turns red once the bug is fixed (then make it
-  // `it`). The pipeline feeds its MediaStreamTrackGenerator processed RGBA frames, then raw camera I420 frames when
-  // turned off; Chromium's WebRTC encoder then shifts the raw frames' colours at the far end (the real clip's cyan
-  // wall 67,206,218 -> 60,187,215; reproduced without the extension). See extension/README.md, "Known issues".
-  // Real clip only: on the synthetic clip's grey wall the shift is 3-4 levels, too close to the tolerance.
-  (clip.real ? it.fails : it.skip)('shows the far end the camera\'s own colours after turning off', async () => {
+  // Regression test: the pipeline fed its MediaStreamTrackGenerator processed RGBA frames, then raw camera I420
+  // frames when turned off, and Chromium's WebRTC encoder shifted the raw frames' colours at the far end (the real
+  // clip's cyan wall 67,206,218 -> 60,187,215). The relighter now keeps one pixel format per output track.
+  // Real clip only: on the synthetic clip's grey wall the shift was 3-4 levels, too close to the tolerance.
+  (clip.real ? it : it.skip)('shows the far end the camera\'s own colours after turning off', async () => {
     const d = off.rgbOut.map((v, i) => Math.abs(v - raw.rgbOut[i]!));
     console.log(`[e2e] background after turning off: ${off.rgbOut.map((v) => v.toFixed(0))} vs camera ${raw.rgbOut.map((v) => v.toFixed(0))}`);
     expect(Math.max(...d)).toBeLessThan(4);

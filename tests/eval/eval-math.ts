@@ -295,8 +295,9 @@ export function selfTest(): string[] {
   };
   const same = run((f) => f);
   if (Math.abs(same.index - 1) > 1e-9 || Math.abs(same.gainNormalisedIndex - 1) > 0.02) fails.push(`flicker: identity gave ${same.index}, ${same.gainNormalisedIndex}`);
-  const doubled = run((f) => f.map((v, k) => (k % 4 === 3 ? v : v * 1.5)));
-  if (Math.abs(doubled.index - 1.5) > 0.05 || Math.abs(doubled.gainNormalisedIndex - 1) > 0.03) fails.push(`flicker: x1.5 gain gave ${doubled.index}, ${doubled.gainNormalisedIndex}`);
+  // x2 keeps 8-bit values exact (x1.5 would round the 1-3 level changes and bias both indices).
+  const doubled = run((f) => f.map((v, k) => (k % 4 === 3 ? v : v * 2)));
+  if (Math.abs(doubled.index - 2) > 1e-9 || Math.abs(doubled.gainNormalisedIndex - 1) > 0.03) fails.push(`flicker: x2 gain gave ${doubled.index}, ${doubled.gainNormalisedIndex}`);
   const flick = run((f, i) => f.map((v, k) => (k % 4 === 3 ? v : v + (i % 2 ? 6 : 0))));
   if (!(flick.index > 2 && flick.gainNormalisedIndex > 2)) fails.push(`flicker: alternating +6 gave ${flick.index}`);
   const region = new Uint8Array(px).fill(1);
