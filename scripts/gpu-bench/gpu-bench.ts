@@ -77,6 +77,28 @@ class PassTimer {
   }
 }
 
+/**
+ * dawn.node's GPUQueue.writeBuffer rejects views of a SharedArrayBuffer ("Invalid argument"); ORT's threaded wasm
+ * build keeps its heap in one (WebAssembly.Memory shared: true) and uploads straight from it, as Chromium allows.
+ * Copy such views into a plain buffer first (one extra memcpy per upload; the renderer never passes one).
+ */
+function patchSharedWriteBuffer(queue: GPUQueue): void {
+  type WriteBuffer = (this: GPUQueue, buffer: unknown, offset: number, data: ArrayBufferView | ArrayBufferLike, dataOffset?: number, size?: number) => void;
+  const proto = Object.getPrototypeOf(queue) as { writeBuffer: WriteBuffer; __sabPatched?: boolean };
+  if (proto.__sabPatched) return;
+  const orig = proto.writeBuffer;
+  proto.writeBuffer = function (this: GPUQueue, buffer: unknown, offset: number, data: ArrayBufferView | ArrayBufferLike, dataOffset = 0, size?: number) {
+    const isView = ArrayBuffer.isView(data);
+    const backing = isView ? data.buffer : data;
+    if (typeof SharedArrayBuffer === 'undefined' || !(backing instanceof SharedArrayBuffer)) return orig.call(this, buffer, offset, data, dataOffset, size);
+    const elt = isView ? ((data as { BYTES_PER_ELEMENT?: number }).BYTES_PER_ELEMENT ?? 1) : 1;
+    const start = (isView ? data.byteOffset : 0) + dataOffset * elt;
+    const len = size !== undefined ? size * elt : (isView ? data.byteLength : data.byteLength) - dataOffset * elt;
+    return orig.call(this, buffer, offset, new Uint8Array(backing, start, len).slice());
+  };
+  proto.__sabPatched = true;
+}
+
 function loadDawn(): { adapterFlags: string[] } {
   const path = process.env.DAWN_NODE ?? 'node_modules/webgpu/dist/linux-x64/dawn.node';
   const require = createRequire(import.meta.url);
@@ -158,7 +180,8 @@ async function benchResolution(device: GPUDevice, timer: PassTimer | null, W: nu
 
   // Correctness: the same frame sequence through both, compared at frame 1 and at frame `cmpFrames`.
   const cmpFrames = 5;
-  let first: ResResult['diffVsCpu']['firstFrame'] | null = null, after = first;
+  let first: ResResult['diffVsCpu']['firstFrame'] | null = null;
+  let after: ResResult['diffVsCpu']['firstFrame'] | null = null;
   const cpuTimes: number[] = [];
   for (let i = 0; i < Math.max(cmpFrames, cpuFrames); i++) {
     const f = mkFrame(i);
@@ -265,6 +288,7 @@ async function main(): Promise<void> {
   const hasTs = adapter.features.has('timestamp-query');
   result.timestampQuery = hasTs;
   const device = await adapter.requestDevice({ requiredFeatures: hasTs ? ['timestamp-query'] : [] });
+  patchSharedWriteBuffer(device.queue);
   device.addEventListener('uncapturederror', (ev) => log('uncaptured GPU error', (ev as GPUUncapturedErrorEvent).error.message));
   const timer = hasTs ? new PassTimer(device) : null;
   const frames = Number(process.env.BENCH_FRAMES ?? 50), cpuFrames = Number(process.env.CPU_FRAMES ?? 10);
