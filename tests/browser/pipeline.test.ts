@@ -49,7 +49,9 @@ describe.each([
     expect(p.widthPx).toBe(640);
     expect(p.heightPx).toBe(480);
     // The camera's rate, measured over the same window (the machine may be loaded: compare, don't assume 30).
-    expect(Math.abs(p.fps - p.inputFps) / p.inputFps).toBeLessThan(0.1);
+    // The <video> -> canvas fallback (browsers without insertable streams) pays a decode + draw per frame on the
+    // main thread and loses frames first on a loaded 2-core machine: it gets 25%, the real path 10%.
+    expect(Math.abs(p.fps - p.inputFps) / p.inputFps).toBeLessThan(plumbing === 'element' ? 0.25 : 0.1);
     expect(p.timestampsIncreasing).toBe(true);
     expect(p.matched).toBeGreaterThan(5);
     // Brighter person (intensity 2.5), untouched background.
