@@ -17,6 +17,7 @@ import { closeTracked, trackOpen } from '../core/leak-tracker.js';
 import { RelightError, describeError } from '../core/errors.js';
 import { createRenderer } from '../gpu/renderer-factory.js';
 import type { RenderTier } from '../core/tiers.js';
+import { exposureNeutralSh } from '../gpu/relight-math.js';
 
 const ESTIMATOR_CHAIN: Record<GeometryKind, GeometryKind[]> = {
   student: ['student', 'analytic', 'silhouette'],
@@ -58,6 +59,8 @@ export class RelightStage implements FrameStage {
   private disposed = false;
   private tier: RenderTier | null = null;
   private smoothing = -1;
+  /** The target made exposure-neutral over the current geometry's normals, cached per (geometry, lighting). */
+  private neutral: { geometry: GeometryMaps; lighting: TargetLighting; intensity: number; result: TargetLighting } | null = null;
 
   constructor(private readonly options: StageOptions) {}
 
@@ -108,7 +111,7 @@ export class RelightStage implements FrameStage {
       this.geometryInFlight = this.runGeometry(frame, mask).finally(() => (this.geometryInFlight = null));
     }
     if (!this.geometry) throw new RelightError('geometry-failed', 'no geometry for the first frame');
-    const lighting = this.resolve(settings);
+    const lighting = this.exposureNeutral(this.resolve(settings), this.geometry, settings.intensity);
     const t1 = performance.now();
     const out = await this.renderer.render(frame, mask, this.geometry, lighting);
     const r = this.renderer.lastTimings();
@@ -129,6 +132,22 @@ export class RelightStage implements FrameStage {
     } finally {
       closeTracked('VideoFrame', clone);
     }
+  }
+
+  /**
+   * Presets are normalised over a hemisphere of normals; a person's normals mostly face the camera, where a key
+   * light is brighter than that average, so unadjusted presets brightened faces (x1.47 in the skin-tone eval).
+   * Scaling the target so its mean irradiance over THIS person's normals is pi keeps their mean brightness (and so
+   * their skin tone's lightness): the light redistributes and tints, and `intensity` alone sets the exposure.
+   */
+  private exposureNeutral(lighting: TargetLighting, geometry: GeometryMaps, intensity: number): TargetLighting {
+    const c = this.neutral;
+    if (c && c.geometry === geometry && c.lighting === lighting && c.intensity === intensity) return c.result;
+    const sh = exposureNeutralSh(lighting.irradianceSh, geometry);
+    for (let i = 0; i < sh.length; i++) sh[i] = sh[i]! * intensity;
+    const result: TargetLighting = { ...lighting, irradianceSh: sh };
+    this.neutral = { geometry, lighting, intensity, result };
+    return result;
   }
 
   private resolve(settings: RelightSettings): TargetLighting {
