@@ -268,21 +268,23 @@ try {
       max: Math.max(...xs.map((x) => x.meanDe2000)) });
     report.skin_de2000 = {
       preset, ...stats(r.results),
-      by_group: Object.fromEntries(Object.entries(groups).sort().map(([g, xs]) => [g, stats(xs)])),
+      // by_group: mean per-pixel dE2000 per group (the headline); by_group_stats: the rest of the numbers.
+      by_group: Object.fromEntries(Object.entries(groups).sort().map(([g, xs]) => [g, stats(xs).mean])),
+      by_group_stats: Object.fromEntries(Object.entries(groups).sort().map(([g, xs]) => [g, stats(xs)])),
       by_set: Object.fromEntries(Object.keys(sets).map((s) => [s, stats(r.results.filter((x) => x.name.startsWith(`${s}/`)))]).filter(([, v]) => v.n)),
       region: `face-oval landmarks minus eyes/brows/lips, in the person mask (${r.results.filter((x) => x.region === 'landmarks').length} portraits); central box fallback (${r.results.filter((x) => x.region === 'central-box').length})`,
       sets, engine: r.engine, seconds: r.seconds,
       per_portrait: r.results.map((x) => ({ name: x.name, group: x.group, de2000: x.meanDe2000, de2000_mean_colour: x.meanColourDe2000,
         de2000_hue_chroma: x.hueChromaDe2000, delta_L: x.deltaL, linear_gain: x.linearGain, region: x.region, pixels: x.pixels, lab_in: x.labIn, lab_out: x.labOut })),
     };
-    const gk = Object.keys(report.skin_de2000.by_group);
+    const gk = Object.keys(report.skin_de2000.by_group_stats);
     await png('eval-skin.png', await page.evaluate((spec) => globalThis.evaluation.barChart(spec), {
       title: `Skin CIEDE2000 input vs output, preset "${preset}" (per group; n in labels)`, yLabel: 'dE2000', decimals: 2,
-      categories: gk.map((g) => `${g}\nn=${report.skin_de2000.by_group[g].n}`),
-      series: [{ label: 'mean per-pixel dE2000', values: gk.map((g) => report.skin_de2000.by_group[g].mean) },
-        { label: 'dE2000 of the mean skin colour', values: gk.map((g) => report.skin_de2000.by_group[g].mean_colour) },
-        { label: 'hue + chroma only (L* equalised)', values: gk.map((g) => report.skin_de2000.by_group[g].hue_chroma) },
-        { label: 'delta L*', values: gk.map((g) => report.skin_de2000.by_group[g].delta_L) }],
+      categories: gk.map((g) => `${g}\nn=${report.skin_de2000.by_group_stats[g].n}`),
+      series: [{ label: 'mean per-pixel dE2000', values: gk.map((g) => report.skin_de2000.by_group_stats[g].mean) },
+        { label: 'dE2000 of the mean skin colour', values: gk.map((g) => report.skin_de2000.by_group_stats[g].mean_colour) },
+        { label: 'hue + chroma only (L* equalised)', values: gk.map((g) => report.skin_de2000.by_group_stats[g].hue_chroma) },
+        { label: 'delta L*', values: gk.map((g) => report.skin_de2000.by_group_stats[g].delta_L) }],
     }));
     log(`skin done in ${round(r.seconds, 0)} s: mean dE2000 ${round(report.skin_de2000.mean, 2)}`);
 
@@ -299,8 +301,11 @@ try {
     const g = await page.evaluate(([x, p, o, m]) => globalThis.evaluation.grids(x, p, o, m, 220), [gridItems, presets, overview, B.maxSide]);
     for (const [p, d] of Object.entries(g.perPreset)) await png(`eval-grid-${p}.png`, d);
     await png('eval-grid.png', g.overview);
-    mkdirSync(resolve(ROOT, 'docs/images'), { recursive: true });
-    copyFileSync(join(OUT, 'eval-grid.png'), resolve(ROOT, 'docs/images/eval-grid.png'));
+    // The README's picture comes from full runs only (a --quick grid has fewer, smaller portraits).
+    if (!quick) {
+      mkdirSync(resolve(ROOT, 'docs/images'), { recursive: true });
+      copyFileSync(join(OUT, 'eval-grid.png'), resolve(ROOT, 'docs/images/eval-grid.png'));
+    }
     report.grids = { portraits: gridItems.map((i) => i.name), presets, overview, seconds: g.seconds };
   } else {
     note(`skin tone and grids skipped: no portraits under ${join(DATA, 'portraits')}`);
@@ -339,6 +344,9 @@ if (F) {
     `Mean ${f2(F.mean)}, worst ${f2(F.worst)} (${F.worst_run}); gain-normalised mean ${f2(F.gain_normalised_mean)}, worst ${f2(F.gain_normalised_worst)} (${F.gain_normalised_worst_run}).`, '',
     table(['preset', 'flicker index', 'gain-normalised', 'runs'], Object.entries(F.by_preset).map(([p, v]) => [p, f2(v.index), f2(v.gain_normalised), v.runs])), '',
     table([`clip (${F.default_preset})`, 'flicker index', 'gain-normalised', 'static px', 'frames'], Object.entries(F.by_clip).map(([c, v]) => [c, f2(v.index), f2(v.gain_normalised), v.static_pixels, v.frames])), '',
+    'Reading it: 1 = the output changes as much as the camera frame over static skin. A preset that brightens the face scales the ' +
+    'frame-to-frame noise with it, so the plain index rises with the gain; the gain-normalised index removes that. Both are ' +
+    'measured on 8-bit frames, whose rounding of 1-4 level changes biases them by a few per cent.', '',
     '![Flicker](eval-flicker.png)', '');
 }
 const S = report.skin_de2000;
@@ -346,7 +354,9 @@ if (S) {
   md.push('## (c) Skin-tone preservation', '', `Preset \`${S.preset}\`, default settings. Region: ${S.region}. Portraits used: ${Object.entries(S.sets).map(([k, v]) => `${k} ${v.used}/${v.files}${v.groups ? ` (groups: ${v.groups})` : ''}`).join(', ')}.`, '',
     table(['group', 'n', 'mean dE2000 (per pixel)', 'dE2000 of mean colour', 'hue+chroma dE2000', 'L* in', 'delta L*', 'linear gain', 'max'],
       [['all', S.n, f2(S.mean), f2(S.mean_colour), f2(S.hue_chroma), f2(S.L_in), f2(S.delta_L), f2(S.linear_gain), f2(S.max)],
-        ...Object.entries(S.by_group).map(([g, v]) => [g, v.n, f2(v.mean), f2(v.mean_colour), f2(v.hue_chroma), f2(v.L_in), f2(v.delta_L), f2(v.linear_gain), f2(v.max)])]), '',
+        ...Object.entries(S.by_group_stats).map(([g, v]) => [g, v.n, f2(v.mean), f2(v.mean_colour), f2(v.hue_chroma), f2(v.L_in), f2(v.delta_L), f2(v.linear_gain), f2(v.max)])]), '',
+    'Reading it: per-pixel dE2000 mixes a change of exposure (delta L*, linear gain) with a change of tone; the hue+chroma column ' +
+    'sets the output\'s mean L* to the input\'s and isolates the tone shift (about 1-2 is at the threshold of visibility).', '',
     '![Skin dE2000](eval-skin.png)', '');
 }
 if (report.grids) {
@@ -368,7 +378,7 @@ console.log(table(['metric', 'value'], [
   ['flicker mean / worst', F ? `${f2(F.mean)} / ${f2(F.worst)} (${F.worst_run})` : '-'],
   ['flicker gain-normalised mean / worst', F ? `${f2(F.gain_normalised_mean)} / ${f2(F.gain_normalised_worst)}` : '-'],
   ['skin dE2000 mean (neutral)', S ? `${f2(S.mean)} (mean colour ${f2(S.mean_colour)})` : '-'],
-  ['skin dE2000 by group', S ? Object.entries(S.by_group).map(([g, v]) => `${g} ${f2(v.mean)} (n=${v.n})`).join(', ') : '-'],
+  ['skin dE2000 by group', S ? Object.entries(S.by_group_stats).map(([g, v]) => `${g} ${f2(v.mean)} (n=${v.n})`).join(', ') : '-'],
 ]));
 for (const n of report.notes) console.log(`note: ${n}`);
 console.log(`wrote ${join(OUT, 'report.json')}, ${join(OUT, 'report.md')} and ${Object.keys(report.figures).length} PNGs in ${round(report.seconds, 0)} s`);
