@@ -57,3 +57,22 @@ fn guide_value(rgb: vec3<f32>) -> f32 {
 fn src_coord(i: f32, dstN: f32, srcN: f32) -> f32 {
   return (i + 0.5) * srcN / dstN - 0.5;
 }
+
+// Bilinear sample of an r32float mask (P.maskSize) at continuous pixel coordinates (u, v), clamped to the edge.
+// Shared by downsample.wgsl and composite.wgsl (the texture is a parameter: each pass binds its own).
+fn mask_bilinear(tex: texture_2d<f32>, u: f32, v: f32) -> f32 {
+  let size = vec2<f32>(P.maskSize);
+  let uc = clamp(u, 0.0, size.x - 1.0);
+  let vc = clamp(v, 0.0, size.y - 1.0);
+  let x0 = floor(uc);
+  let y0 = floor(vc);
+  let x1 = min(x0 + 1.0, size.x - 1.0);
+  let y1 = min(y0 + 1.0, size.y - 1.0);
+  let fx = uc - x0;
+  let fy = vc - y0;
+  let a = textureLoad(tex, vec2<i32>(i32(x0), i32(y0)), 0).r;
+  let b = textureLoad(tex, vec2<i32>(i32(x1), i32(y0)), 0).r;
+  let c = textureLoad(tex, vec2<i32>(i32(x0), i32(y1)), 0).r;
+  let d = textureLoad(tex, vec2<i32>(i32(x1), i32(y1)), 0).r;
+  return (a * (1.0 - fx) + b * fx) * (1.0 - fy) + (c * (1.0 - fx) + d * fx) * fy;
+}

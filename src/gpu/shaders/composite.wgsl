@@ -15,23 +15,6 @@
 @group(0) @binding(4) var ratioCur: texture_2d<f32>;
 @group(0) @binding(5) var outTex: texture_storage_2d<rgba8unorm, write>;
 
-fn mask_bilinear(u: f32, v: f32) -> f32 {
-  let size = vec2<f32>(P.maskSize);
-  let uc = clamp(u, 0.0, size.x - 1.0);
-  let vc = clamp(v, 0.0, size.y - 1.0);
-  let x0 = floor(uc);
-  let y0 = floor(vc);
-  let x1 = min(x0 + 1.0, size.x - 1.0);
-  let y1 = min(y0 + 1.0, size.y - 1.0);
-  let fx = uc - x0;
-  let fy = vc - y0;
-  let a = textureLoad(maskTex, vec2<i32>(i32(x0), i32(y0)), 0).r;
-  let b = textureLoad(maskTex, vec2<i32>(i32(x1), i32(y0)), 0).r;
-  let c = textureLoad(maskTex, vec2<i32>(i32(x0), i32(y1)), 0).r;
-  let d = textureLoad(maskTex, vec2<i32>(i32(x1), i32(y1)), 0).r;
-  return (a * (1.0 - fx) + b * fx) * (1.0 - fy) + (c * (1.0 - fx) + d * fx) * fy;
-}
-
 fn tent(d: f32) -> f32 {
   return max(1.5 - abs(d), 0.0);
 }
@@ -58,7 +41,7 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
   let gs = vec2<f32>(P.geoSize);
   let px = textureLoad(frameTex, vec2<i32>(id.xy), 0);
   let lin = srgb_decode(px.rgb);
-  let m = clamp(mask_bilinear(src_coord(f32(id.x), fs.x, f32(P.maskSize.x)), src_coord(f32(id.y), fs.y, f32(P.maskSize.y))), 0.0, 1.0);
+  let m = clamp(mask_bilinear(maskTex, src_coord(f32(id.x), fs.x, f32(P.maskSize.x)), src_coord(f32(id.y), fs.y, f32(P.maskSize.y))), 0.0, 1.0);
   let s = P.background.w;
   let bgM = P.background.rgb - vec3<f32>(1.0);
   // Below the mask epsilon the pixel is background: no upsampling, mask taken as 0 (as relight-math.ts).

@@ -10,23 +10,6 @@
 @group(0) @binding(2) var maskTex: texture_2d<f32>;
 @group(0) @binding(3) var guideOut: texture_storage_2d<rgba32float, write>;
 
-fn mask_bilinear(u: f32, v: f32) -> f32 {
-  let size = vec2<f32>(P.maskSize);
-  let uc = clamp(u, 0.0, size.x - 1.0);
-  let vc = clamp(v, 0.0, size.y - 1.0);
-  let x0 = floor(uc);
-  let y0 = floor(vc);
-  let x1 = min(x0 + 1.0, size.x - 1.0);
-  let y1 = min(y0 + 1.0, size.y - 1.0);
-  let fx = uc - x0;
-  let fy = vc - y0;
-  let a = textureLoad(maskTex, vec2<i32>(i32(x0), i32(y0)), 0).r;
-  let b = textureLoad(maskTex, vec2<i32>(i32(x1), i32(y0)), 0).r;
-  let c = textureLoad(maskTex, vec2<i32>(i32(x0), i32(y1)), 0).r;
-  let d = textureLoad(maskTex, vec2<i32>(i32(x1), i32(y1)), 0).r;
-  return (a * (1.0 - fx) + b * fx) * (1.0 - fy) + (c * (1.0 - fx) + d * fx) * fy;
-}
-
 // Full-res range [s, e) of low-res cell i (never empty, also when the frame is smaller than the map).
 fn cell_range(i: u32, lowN: u32, fullN: u32) -> vec2<u32> {
   let s = min((i * fullN) / lowN, fullN - 1u);
@@ -48,7 +31,7 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     }
   }
   let n = f32((ry.y - ry.x) * (rx.y - rx.x));
-  let m = mask_bilinear(src_coord(f32(id.x), f32(P.geoSize.x), f32(P.maskSize.x)),
+  let m = mask_bilinear(maskTex, src_coord(f32(id.x), f32(P.geoSize.x), f32(P.maskSize.x)),
                         src_coord(f32(id.y), f32(P.geoSize.y), f32(P.maskSize.y)));
   textureStore(guideOut, vec2<i32>(id.xy), vec4<f32>(sum / n, m));
 }
