@@ -7,7 +7,9 @@
  * It is the pipeline's end-to-end test stage and the fallback when the relighting stage cannot start.
  */
 import type { FrameStage, StageInput, StageTimings } from './stage.js';
-import { RgbaReader, SRGB_TO_LINEAR, frameFromRgba, linearToSrgbByte, upsampleMask } from './frame-pixels.js';
+import { RgbaReader, frameFromRgba, upsampleMask } from './frame-pixels.js';
+// The renderer's transfer tables: one sRGB implementation for every CPU stage.
+import { SRGB8_TO_LINEAR as SRGB_TO_LINEAR, encodeSrgb255 } from '../gpu/relight-math.js';
 import { trackOpen } from '../core/leak-tracker.js';
 
 const TARGET_LUMA = 0.22;
@@ -64,9 +66,9 @@ export class ExposureStage implements FrameStage {
       if (m < 1 / 512) {
         out[j] = data[j]!; out[j + 1] = data[j + 1]!; out[j + 2] = data[j + 2]!;
       } else {
-        out[j] = linearToSrgbByte(SRGB_TO_LINEAR[data[j]!]! * (1 + (gr - 1) * m));
-        out[j + 1] = linearToSrgbByte(SRGB_TO_LINEAR[data[j + 1]!]! * (1 + (gg - 1) * m));
-        out[j + 2] = linearToSrgbByte(SRGB_TO_LINEAR[data[j + 2]!]! * (1 + (gb - 1) * m));
+        out[j] = encodeSrgb255(SRGB_TO_LINEAR[data[j]!]! * (1 + (gr - 1) * m));
+        out[j + 1] = encodeSrgb255(SRGB_TO_LINEAR[data[j + 1]!]! * (1 + (gg - 1) * m));
+        out[j + 2] = encodeSrgb255(SRGB_TO_LINEAR[data[j + 2]!]! * (1 + (gb - 1) * m));
       }
       out[j + 3] = 255;
     }

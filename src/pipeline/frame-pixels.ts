@@ -45,32 +45,6 @@ export function frameFromRgba(image: RgbaImage, timestampUs: number, durationUs?
   return trackOpen('VideoFrame', new VideoFrame(image.data, init));
 }
 
-/** sRGB byte -> linear float, and linear -> sRGB byte through a 4096-entry table. */
-export const SRGB_TO_LINEAR = (() => {
-  const t = new Float32Array(256);
-  for (let i = 0; i < 256; i++) {
-    const c = i / 255;
-    t[i] = c <= 0.04045 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
-  }
-  return t;
-})();
-
-const LINEAR_LUT_SIZE = 4096;
-const LINEAR_TO_SRGB = (() => {
-  const t = new Uint8ClampedArray(LINEAR_LUT_SIZE + 1);
-  for (let i = 0; i <= LINEAR_LUT_SIZE; i++) {
-    const c = i / LINEAR_LUT_SIZE;
-    const s = c <= 0.0031308 ? c * 12.92 : 1.055 * Math.pow(c, 1 / 2.4) - 0.055;
-    t[i] = Math.round(s * 255);
-  }
-  return t;
-})();
-
-export function linearToSrgbByte(v: number): number {
-  const i = v <= 0 ? 0 : v >= 1 ? LINEAR_LUT_SIZE : (v * LINEAR_LUT_SIZE + 0.5) | 0;
-  return LINEAR_TO_SRGB[i]!;
-}
-
 /** Bilinear sample of a mask (any resolution) at normalised (u, v). */
 export function sampleMask(data: Float32Array, widthPx: number, heightPx: number, u: number, v: number): number {
   const x = Math.min(Math.max(u * widthPx - 0.5, 0), widthPx - 1);
