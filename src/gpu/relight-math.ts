@@ -129,6 +129,43 @@ export function encodeSrgb255(lin: number): number {
   return a + (ENC_LUT[i + 1]! - a) * (f - i);
 }
 
+/**
+ * Math.round(encodeSrgb255(lin)) exactly, without the interpolation (the CPU composite's per-pixel encode).
+ * That function of lin is non-decreasing (each interval's interpolation is monotone in double arithmetic and
+ * meets the next one at the table value), so it is fully described by the smallest linear value of each code,
+ * found by bisection over doubles against the function itself. An encode interval spans at most 0.81 code, so
+ * a pixel's code is its interval's first code or the next one: one comparison.
+ */
+const ENC8_FIRST = new Uint8Array(ENC_N);
+const ENC8_FROM = new Float64Array(257);
+{
+  const code = (lin: number) => Math.round(encodeSrgb255(lin));
+  for (let k = 1; k < 256; k++) {
+    let lo = 0, hi = 1;
+    for (;;) {
+      const mid = lo + (hi - lo) / 2;
+      if (mid === lo || mid === hi) break;
+      if (code(mid) >= k) hi = mid;
+      else lo = mid;
+    }
+    ENC8_FROM[k] = hi;
+  }
+  ENC8_FROM[256] = Infinity;
+  for (let i = 0; i < ENC_N; i++) {
+    ENC8_FIRST[i] = code(i / ENC_N);
+    // The one-comparison lookup needs at most one code step inside each interval.
+    if (i > 0 && ENC8_FIRST[i]! > ENC8_FIRST[i - 1]! + 1) throw new Error('[RelightMath] encode table too coarse for encodeSrgb8');
+  }
+}
+
+/** Linear -> 8-bit sRGB code, = Math.round(encodeSrgb255(lin)) for every lin (tested on the code boundaries). */
+export function encodeSrgb8(lin: number): number {
+  if (!(lin > 0)) return 0;
+  if (lin >= 1) return 255;
+  const c = ENC8_FIRST[(lin * ENC_N) | 0]!;
+  return lin >= ENC8_FROM[c + 1]! ? c + 1 : c;
+}
+
 export function luminance(r: number, g: number, b: number): number {
   return LUMA_R * r + LUMA_G * g + LUMA_B * b;
 }
@@ -225,40 +262,63 @@ export function cellRange(i: number, lowN: number, fullN: number): [number, numb
   return [s, e];
 }
 
+/** SRGB8_TO_LINEAR in f64 (the same values): the per-pixel loops read it without converting each load. */
+const SRGB8_TO_LINEAR_F64 = Float64Array.from(SRGB8_TO_LINEAR);
+
+/** Cell column ranges and the per-column sums of `buildLowResGuide`, kept between calls (one per thread). */
+let guideScratch: { widthPx: number; lowW: number; x0: Int32Array; x1: Int32Array; acc: Float64Array } | null = null;
+
 /**
  * Box-averages the frame into geometry-resolution cells in linear light, and samples the mask at each cell
  * centre. This is the data the source estimate sees, and the low-res side of the joint-bilateral guide.
+ *
+ * 8-bit input is read row by row (a band of full-res rows per row of cells, each row once, left to right)
+ * instead of cell by cell: each cell's sum still adds its pixels in the same order (rows top to bottom, each
+ * left to right, from 0), carried between rows in `acc`, so the result is the same to the bit.
  */
 export function buildLowResGuide(src: PixelBuffer, mask: Mask, lowW: number, lowH: number, out?: LowResGuide): LowResGuide {
   const W = src.widthPx, H = src.heightPx;
   const g = out && out.widthPx === lowW && out.heightPx === lowH ? out : { widthPx: lowW, heightPx: lowH, data: new Float32Array(lowW * lowH * 4) };
+  let sc = guideScratch;
+  if (!sc || sc.widthPx !== W || sc.lowW !== lowW) {
+    sc = guideScratch = { widthPx: W, lowW, x0: new Int32Array(lowW), x1: new Int32Array(lowW), acc: new Float64Array(lowW * 3) };
+    for (let i = 0; i < lowW; i++) [sc.x0[i], sc.x1[i]] = cellRange(i, lowW, W);
+  }
+  const { x0: cx0, x1: cx1, acc } = sc;
   const px = new Float64Array(3);
   for (let j = 0; j < lowH; j++) {
     const [y0, y1] = cellRange(j, lowH, H);
-    const mv = srcCoord(j, lowH, mask.heightPx);
-    for (let i = 0; i < lowW; i++) {
-      const [x0, x1] = cellRange(i, lowW, W);
-      let r = 0, gg = 0, b = 0;
-      if (src.kind === 'rgba8') {
-        const d = src.data;
-        for (let y = y0; y < y1; y++) {
-          for (let o = (y * W + x0) * 4, e = (y * W + x1) * 4; o < e; o += 4) {
-            r += SRGB8_TO_LINEAR[d[o]!]!; gg += SRGB8_TO_LINEAR[d[o + 1]!]!; b += SRGB8_TO_LINEAR[d[o + 2]!]!;
+    if (src.kind === 'rgba8') {
+      acc.fill(0);
+      const d = src.data, T = SRGB8_TO_LINEAR_F64;
+      for (let y = y0; y < y1; y++) {
+        for (let i = 0; i < lowW; i++) {
+          let r = acc[i * 3]!, gg = acc[i * 3 + 1]!, b = acc[i * 3 + 2]!;
+          for (let o = (y * W + cx0[i]!) * 4, e = (y * W + cx1[i]!) * 4; o < e; o += 4) {
+            r += T[d[o]!]!; gg += T[d[o + 1]!]!; b += T[d[o + 2]!]!;
           }
+          acc[i * 3] = r; acc[i * 3 + 1] = gg; acc[i * 3 + 2] = b;
         }
-      } else {
+      }
+    } else {
+      for (let i = 0; i < lowW; i++) {
+        let r = 0, gg = 0, b = 0;
         for (let y = y0; y < y1; y++) {
-          for (let x = x0; x < x1; x++) {
+          for (let x = cx0[i]!; x < cx1[i]!; x++) {
             readLinear(src, y * W + x, px);
             r += px[0]!; gg += px[1]!; b += px[2]!;
           }
         }
+        acc[i * 3] = r; acc[i * 3 + 1] = gg; acc[i * 3 + 2] = b;
       }
-      const n = (y1 - y0) * (x1 - x0);
+    }
+    const mv = srcCoord(j, lowH, mask.heightPx);
+    for (let i = 0; i < lowW; i++) {
+      const n = (y1 - y0) * (cx1[i]! - cx0[i]!);
       const o = (j * lowW + i) * 4;
-      g.data[o] = r / n;
-      g.data[o + 1] = gg / n;
-      g.data[o + 2] = b / n;
+      g.data[o] = acc[i * 3]! / n;
+      g.data[o + 1] = acc[i * 3 + 1]! / n;
+      g.data[o + 2] = acc[i * 3 + 2]! / n;
       g.data[o + 3] = sampleBilinear(mask.data, mask.widthPx, mask.heightPx, srcCoord(i, lowW, mask.widthPx), mv);
     }
   }
@@ -584,6 +644,111 @@ export interface CompositeInputs {
 }
 
 /**
+ * Size-dependent tables of `compositeFrame`, kept between calls (a video keeps its frame size) so that a frame
+ * allocates nothing: the mask's bilinear taps and the JBU's tap offsets and tent weights per column and per row,
+ * the packed low-res taps, and the row buffers of the row passes. One per module instance (thread).
+ */
+interface CompositeLayout {
+  readonly widthPx: number;
+  readonly heightPx: number;
+  readonly guideWidthPx: number;
+  readonly guideHeightPx: number;
+  readonly maskWidthPx: number;
+  readonly maskHeightPx: number;
+  readonly maskX: AxisTaps;
+  readonly maskY: AxisTaps;
+  /** 3 taps per column / row: offset into `taps` (clamped to the map) and tent weight. */
+  readonly colIdx: Int32Array;
+  readonly colW: Float64Array;
+  readonly rowIdx: Int32Array;
+  readonly rowW: Float64Array;
+  /**
+   * Packed low-res taps, 5 per pixel: guide value, mask, ratio r, g, b. f32 values (as the shader reads them
+   * from f32 textures), stored as f64 so that the per-pixel loop does not convert its 45 loads.
+   */
+  readonly taps: Float64Array;
+  /** Background tables for 8-bit input, 256 entries per channel. */
+  readonly bgLut: Uint8Array;
+  /**
+   * Output columns that read mask column i: from firstX[i] (the first whose right tap is >= i) to lastX[i] (the
+   * last whose left tap is <= i).
+   */
+  readonly maskFirstX: Int32Array;
+  readonly maskLastX: Int32Array;
+  /** Per mask row: first and last column that is not below the background bound (-1: not scanned this frame). */
+  readonly maskRowSpan: Int32Array;
+  /** Two mask rows interpolated horizontally, which mask rows they are (-1: none yet this frame), and the
+   * output columns [from, to) computed in each. */
+  readonly maskHRows: [Float64Array, Float64Array];
+  readonly maskHRowIdx: Int32Array;
+  readonly maskHRowRange: Int32Array;
+  /** One output row: mask, guide value, and the multipliers M (3 per pixel), in doubles. */
+  readonly rowMask: Float64Array;
+  readonly rowGuide: Float64Array;
+  readonly rowMul: Float64Array;
+  /** The row's foreground runs (pixels that are not background, m < eps): start, end pairs. */
+  readonly runs: Int32Array;
+}
+
+let compositeLayout: CompositeLayout | null = null;
+
+/**
+ * JBU taps of each output column (or row): the 3 low-res pixels around its low-res position, as offsets into
+ * the packed taps (`stride` floats per step), with their tent weights. The per-pixel loop adds all three
+ * unconditionally; a zero-weight tap (the window's edge exactly on a pixel centre, at some odd scale factors)
+ * then adds exactly 0, as the skip it replaces did, and it reads the centre tap (always weighted) so that it
+ * cannot bring in a value the result did not already depend on.
+ */
+function jbuAxisTaps(dstN: number, lowN: number, stride: number): { idx: Int32Array; w: Float64Array } {
+  const idx = new Int32Array(dstN * 3), w = new Float64Array(dstN * 3);
+  for (let i = 0; i < dstN; i++) {
+    const u = srcCoord(i, dstN, lowN);
+    const c = Math.floor(u + 0.5);
+    for (let t = 0; t < 3; t++) {
+      const k = c - 1 + t;
+      const wt = tent(u - k);
+      idx[i * 3 + t] = Math.min(Math.max(wt > 0 ? k : c, 0), lowN - 1) * stride;
+      w[i * 3 + t] = wt;
+    }
+  }
+  return { idx, w };
+}
+
+function compositeLayoutFor(W: number, H: number, gw: number, gh: number, mW: number, mH: number): CompositeLayout {
+  const c = compositeLayout;
+  if (c && c.widthPx === W && c.heightPx === H && c.guideWidthPx === gw && c.guideHeightPx === gh && c.maskWidthPx === mW && c.maskHeightPx === mH) return c;
+  const cols = jbuAxisTaps(W, gw, 5), rows = jbuAxisTaps(H, gh, gw * 5);
+  const maskX = axisTaps(W, mW);
+  // Both taps are non-decreasing in x.
+  const maskFirstX = new Int32Array(mW).fill(W), maskLastX = new Int32Array(mW).fill(-1);
+  for (let x = 0, i = 0; x < W; x++) while (i < mW && i <= maskX.i1[x]!) maskFirstX[i++] = x;
+  for (let x = W - 1, i = mW - 1; x >= 0; x--) while (i >= 0 && i >= maskX.i0[x]!) maskLastX[i--] = x;
+  compositeLayout = {
+    widthPx: W, heightPx: H, guideWidthPx: gw, guideHeightPx: gh, maskWidthPx: mW, maskHeightPx: mH,
+    maskX, maskY: axisTaps(H, mH), maskFirstX, maskLastX, maskRowSpan: new Int32Array(mH * 2),
+    colIdx: cols.idx, colW: cols.w, rowIdx: rows.idx, rowW: rows.w,
+    taps: new Float64Array(gw * gh * 5),
+    bgLut: new Uint8Array(768),
+    maskHRows: [new Float64Array(W), new Float64Array(W)], maskHRowIdx: new Int32Array(2), maskHRowRange: new Int32Array(4),
+    rowMask: new Float64Array(W), rowGuide: new Float64Array(W), rowMul: new Float64Array(W * 3),
+    runs: new Int32Array(W + 2),
+  };
+  return compositeLayout;
+}
+
+/** Per-frame constants of the composite's row passes. */
+interface CompositeConstants {
+  readonly eps: number;
+  readonly knee: number;
+  readonly invSg2: number;
+  readonly invSm2: number;
+  readonly strength: number;
+  /** Background multiplier minus 1, and the whole background multiplier (mask 0). */
+  readonly bR: number; readonly bG: number; readonly bB: number;
+  readonly bgMr: number; readonly bgMg: number; readonly bgMb: number;
+}
+
+/**
  * Joint-bilateral upsampling (Kopf et al. 2007) of the ratio + composite, per full-resolution pixel:
  *   taps: the 3x3 low-res pixels around the pixel's low-res position, spatial weight = separable tent(1.5);
  *   range weight = 1 / (1 + d^2)^2 + 1e-4, d^2 = (dguide / guideSigma)^2 + (dmask / maskSigma)^2,
@@ -591,142 +756,287 @@ export interface CompositeInputs {
  * follow the frame's edges. Then M = 1 + strength * (m (R - 1) + (1 - m)(B - 1)), out = soft-clip(in * M).
  * Writes into `dst` (same kind and size as src).
  *
- * Speed (this is the CPU tier's per-pixel loop): tap data is packed per low-res pixel, per-row/column tap
- * indices and weights are precomputed, and pixels with mask < maskEpsilon (the background, usually most of the
- * frame) skip the upsampling; with B <= 1 they cannot trigger the soft clip, so for 8-bit input they go through
- * a 256-entry table per channel built with exactly the per-pixel arithmetic (identical output, no pow/LUT
- * interpolation per pixel).
+ * Speed (this is the CPU tier's per-pixel loop, most of its frame time). Every value is computed with the same
+ * floating-point operations in the same order as the plain per-pixel formulation kept in
+ * tests/unit/render-cpu-reference.ts, so the output is the same bit for bit; what changed is the bookkeeping:
+ * - Nothing is allocated per frame: the size-dependent tables live in a `CompositeLayout` kept between calls.
+ * - The frame goes row by row through small monomorphic passes (mask + foreground runs, guide values,
+ *   upsampling, output) instead of one loop that branches per pixel on the pixel kind and the tap weights; the
+ *   9 taps are unrolled.
+ * - The mask's horizontal interpolation is done once per mask row, not once per output row.
+ * - Background pixels (m < maskEpsilon, usually most of the frame) skip the upsampling; with B <= 1 they cannot
+ *   trigger the soft clip, so for 8-bit input they go through a 256-entry table per channel built with exactly
+ *   the per-pixel arithmetic, and when that table is the identity (background 'keep') they are copied.
+ * - The 8-bit encode uses `encodeSrgb8` (the same function as Math.round(encodeSrgb255), by thresholds).
  */
 export function compositeFrame(inp: CompositeInputs, dst: PixelBuffer, params: Readonly<RelightParams> = DEFAULT_RELIGHT_PARAMS): void {
   const { src, mask, guide, ratio, background, strength } = inp;
   const W = src.widthPx, H = src.heightPx, gw = guide.widthPx, gh = guide.heightPx;
   if (dst.widthPx !== W || dst.heightPx !== H || dst.kind !== src.kind) throw new Error('[RelightMath] dst must match src');
   if (ratio.length !== gw * gh * 3) throw new Error('[RelightMath] ratio map size does not match the guide');
-  const mx = axisTaps(W, mask.widthPx), my = axisTaps(H, mask.heightPx);
-  // Per-column / per-row JBU taps (clamped index, tent weight) so the inner loop has no divisions.
-  const colIdx = new Int32Array(W * 3), colW = new Float64Array(W * 3);
-  for (let x = 0; x < W; x++) {
-    const u = srcCoord(x, W, gw);
-    const c = Math.floor(u + 0.5);
-    for (let t = 0; t < 3; t++) {
-      const i = c - 1 + t;
-      colIdx[x * 3 + t] = Math.min(Math.max(i, 0), gw - 1) * 5;
-      colW[x * 3 + t] = tent(u - i);
-    }
-  }
-  const rowIdx = new Int32Array(H * 3), rowW = new Float64Array(H * 3);
-  for (let y = 0; y < H; y++) {
-    const v = srcCoord(y, H, gh);
-    const c = Math.floor(v + 0.5);
-    for (let t = 0; t < 3; t++) {
-      const j = c - 1 + t;
-      rowIdx[y * 3 + t] = Math.min(Math.max(j, 0), gh - 1) * gw * 5;
-      rowW[y * 3 + t] = tent(v - j);
-    }
-  }
-  // Packed taps: guide value, mask, ratio r, g, b (f32, as the shader reads them from f32 textures).
-  const taps = new Float32Array(gw * gh * 5);
+  const L = compositeLayoutFor(W, H, gw, gh, mask.widthPx, mask.heightPx);
+  L.maskHRowIdx.fill(-1); // a new mask: nothing cached
+  L.maskRowSpan.fill(-1);
+  // Packed taps: guide value, mask, ratio r, g, b (rounded to f32 as the shader's textures hold them).
+  const taps = L.taps, gd = guide.data;
   for (let p = 0; p < gw * gh; p++) {
-    taps[p * 5] = guideValue(guide.data[p * 4]!, guide.data[p * 4 + 1]!, guide.data[p * 4 + 2]!);
-    taps[p * 5 + 1] = guide.data[p * 4 + 3]!;
+    taps[p * 5] = Math.fround(guideValue(gd[p * 4]!, gd[p * 4 + 1]!, gd[p * 4 + 2]!));
+    taps[p * 5 + 1] = gd[p * 4 + 3]!;
     taps[p * 5 + 2] = ratio[p * 3]!;
     taps[p * 5 + 3] = ratio[p * 3 + 1]!;
     taps[p * 5 + 4] = ratio[p * 3 + 2]!;
   }
-  const invSg2 = 1 / (params.guideSigma * params.guideSigma);
-  const invSm2 = 1 / (params.maskSigma * params.maskSigma);
-  const eps = params.maskEpsilon, knee = params.highlightKnee;
   const s = strength;
   const bR = background[0] - 1, bG = background[1] - 1, bB = background[2] - 1;
-  const mdat = mask.data, mW = mask.widthPx;
-  const rgba8 = src.kind === 'rgba8';
-  const sIn = src.kind === 'rgba8' ? src.data : null;
-  const dOut = dst.kind === 'rgba8' ? dst.data : null;
-  // Background (m < eps) multipliers and, for 8-bit input, their per-channel tables.
-  const bgMr = 1 + s * bR, bgMg = 1 + s * bG, bgMb = 1 + s * bB;
-  const bgSeparable = bgMr <= 1 && bgMg <= 1 && bgMb <= 1;
-  let bgLut: Uint8Array | null = null;
-  if (rgba8 && bgSeparable) {
-    bgLut = new Uint8Array(768);
-    for (let v = 0; v < 256; v++) {
-      const l = SRGB8_TO_LINEAR[v]!;
-      bgLut[v] = Math.round(encodeSrgb255(l * bgMr));
-      bgLut[256 + v] = Math.round(encodeSrgb255(l * bgMg));
-      bgLut[512 + v] = Math.round(encodeSrgb255(l * bgMb));
+  const k: CompositeConstants = {
+    eps: params.maskEpsilon, knee: params.highlightKnee,
+    invSg2: 1 / (params.guideSigma * params.guideSigma), invSm2: 1 / (params.maskSigma * params.maskSigma),
+    strength: s, bR, bG, bB, bgMr: 1 + s * bR, bgMg: 1 + s * bG, bgMb: 1 + s * bB,
+  };
+  const { rowMask, rowGuide, rowMul, runs } = L;
+  if (src.kind === 'rgba8' && dst.kind === 'rgba8') {
+    const sIn = src.data, dOut = dst.data;
+    // Background (m < eps) tables; only when the background is not brightened (else the soft clip may apply).
+    let bgLut: Uint8Array | null = null;
+    let bgCopy = false;
+    if (k.bgMr <= 1 && k.bgMg <= 1 && k.bgMb <= 1) {
+      bgLut = L.bgLut;
+      bgCopy = true;
+      for (let v = 0; v < 256; v++) {
+        const l = SRGB8_TO_LINEAR[v]!;
+        bgLut[v] = Math.round(encodeSrgb255(l * k.bgMr));
+        bgLut[256 + v] = Math.round(encodeSrgb255(l * k.bgMg));
+        bgLut[512 + v] = Math.round(encodeSrgb255(l * k.bgMb));
+        bgCopy &&= bgLut[v] === v && bgLut[256 + v] === v && bgLut[512 + v] === v;
+      }
     }
-  }
-  const px = new Float64Array(3);
-  for (let y = 0; y < H; y++) {
-    const my0 = my.i0[y]! * mW, my1 = my.i1[y]! * mW, fy = my.f[y]!;
-    const ry0 = rowIdx[y * 3]!, ry1 = rowIdx[y * 3 + 1]!, ry2 = rowIdx[y * 3 + 2]!;
-    const wy0 = rowW[y * 3]!, wy1 = rowW[y * 3 + 1]!, wy2 = rowW[y * 3 + 2]!;
-    for (let x = 0; x < W; x++) {
-      const i = y * W + x;
-      const fx = mx.f[x]!;
-      const mx0 = mx.i0[x]!, mx1 = mx.i1[x]!;
-      let m = (mdat[my0 + mx0]! * (1 - fx) + mdat[my0 + mx1]! * fx) * (1 - fy) + (mdat[my1 + mx0]! * (1 - fx) + mdat[my1 + mx1]! * fx) * fy;
-      m = m < 0 ? 0 : m > 1 ? 1 : m;
-      if (m < eps && bgLut && sIn && dOut) {
-        const o = i * 4;
-        dOut[o] = bgLut[sIn[o]!]!;
-        dOut[o + 1] = bgLut[256 + sIn[o + 1]!]!;
-        dOut[o + 2] = bgLut[512 + sIn[o + 2]!]!;
-        dOut[o + 3] = sIn[o + 3]!;
-        continue;
-      }
-      let r: number, g: number, b: number;
-      if (sIn) {
-        r = SRGB8_TO_LINEAR[sIn[i * 4]!]!; g = SRGB8_TO_LINEAR[sIn[i * 4 + 1]!]!; b = SRGB8_TO_LINEAR[sIn[i * 4 + 2]!]!;
-      } else {
-        readLinear(src, i, px);
-        r = px[0]!; g = px[1]!; b = px[2]!;
-      }
-      let Mr = bgMr, Mg = bgMg, Mb = bgMb;
-      if (m >= eps) {
-        const yv = LUMA_R * r + LUMA_G * g + LUMA_B * b;
-        const gv = yv > 0 ? Math.sqrt(yv) : 0;
-        let sw = 0, ar = 0, ag = 0, ab = 0;
-        const cx0 = colIdx[x * 3]!, cx1 = colIdx[x * 3 + 1]!, cx2 = colIdx[x * 3 + 2]!;
-        const wx0 = colW[x * 3]!, wx1 = colW[x * 3 + 1]!, wx2 = colW[x * 3 + 2]!;
-        for (let ty = 0; ty < 3; ty++) {
-          const wy = ty === 0 ? wy0 : ty === 1 ? wy1 : wy2;
-          if (wy === 0) continue;
-          const row = ty === 0 ? ry0 : ty === 1 ? ry1 : ry2;
-          for (let tx = 0; tx < 3; tx++) {
-            const wx = tx === 0 ? wx0 : tx === 1 ? wx1 : wx2;
-            if (wx === 0) continue;
-            const q = row + (tx === 0 ? cx0 : tx === 1 ? cx1 : cx2);
-            const dg = gv - taps[q]!;
-            const dm = m - taps[q + 1]!;
-            const t = 1 + dg * dg * invSg2 + dm * dm * invSm2;
-            const w = wx * wy * (1 / (t * t) + 1e-4);
-            sw += w;
-            ar += w * taps[q + 2]!;
-            ag += w * taps[q + 3]!;
-            ab += w * taps[q + 4]!;
-          }
+    // An identity table: the background is the input, copied at once; the rows then write their foreground.
+    if (bgCopy && dOut !== sIn) dOut.set(sIn);
+    for (let y = 0; y < H; y++) {
+      const o = y * W * 4;
+      const nRuns = maskRow(mask.data, L, y, k.eps, rowMask, runs);
+      // The background: the gaps between the foreground runs.
+      for (let r = 0, x = 0; r <= nRuns; r++) {
+        const fs = r < nRuns ? runs[r * 2]! : W;
+        if (fs > x) {
+          if (!bgLut) shadeSpanRgba8(sIn, dOut, o, x, fs, null, rowMul, k);
+          else if (!bgCopy) backgroundSpanRgba8(sIn, dOut, o + x * 4, o + fs * 4, bgLut);
         }
-        const im = 1 - m;
-        Mr = 1 + s * (m * (ar / sw - 1) + im * bR);
-        Mg = 1 + s * (m * (ag / sw - 1) + im * bG);
-        Mb = 1 + s * (m * (ab / sw - 1) + im * bB);
+        x = r < nRuns ? runs[r * 2 + 1]! : W;
       }
-      let or = r * Mr, og = g * Mg, ob = b * Mb;
-      const outMax = or > og ? (or > ob ? or : ob) : og > ob ? og : ob;
-      const inMax = r > g ? (r > b ? r : b) : g > b ? g : b;
-      if (outMax > knee && outMax > inMax) {
-        const k = softClipScale(outMax, inMax, knee);
-        or *= k; og *= k; ob *= k;
+      // The foreground.
+      guideRunsRgba8(sIn, o, rowMask, runs, nRuns, k.eps, rowGuide);
+      upsampleRuns(L, y, rowMask, rowGuide, runs, nRuns, k, rowMul);
+      for (let r = 0; r < nRuns; r++) shadeSpanRgba8(sIn, dOut, o, runs[r * 2]!, runs[r * 2 + 1]!, rowMask, rowMul, k);
+    }
+  } else {
+    const px = new Float64Array(3);
+    for (let y = 0; y < H; y++) {
+      const nRuns = maskRow(mask.data, L, y, k.eps, rowMask, runs);
+      for (let r = 0; r < nRuns; r++) {
+        for (let x = runs[r * 2]!; x < runs[r * 2 + 1]!; x++) {
+          if (!(rowMask[x]! >= k.eps)) continue;
+          readLinear(src, y * W + x, px);
+          rowGuide[x] = guideValue(px[0]!, px[1]!, px[2]!);
+        }
       }
-      if (dOut && sIn) {
-        dOut[i * 4] = Math.round(encodeSrgb255(or));
-        dOut[i * 4 + 1] = Math.round(encodeSrgb255(og));
-        dOut[i * 4 + 2] = Math.round(encodeSrgb255(ob));
-        dOut[i * 4 + 3] = sIn[i * 4 + 3]!;
-      } else {
+      upsampleRuns(L, y, rowMask, rowGuide, runs, nRuns, k, rowMul);
+      for (let x = 0, run = 0; x < W; x++) {
+        while (run < nRuns && runs[run * 2 + 1]! <= x) run++;
+        const i = y * W + x;
+        readLinear(src, i, px);
+        const r = px[0]!, g = px[1]!, b = px[2]!;
+        // rowMask is only written inside the runs (see maskRow).
+        const fg = run < nRuns && x >= runs[run * 2]! && rowMask[x]! >= k.eps;
+        let or = r * (fg ? rowMul[x * 3]! : k.bgMr), og = g * (fg ? rowMul[x * 3 + 1]! : k.bgMg), ob = b * (fg ? rowMul[x * 3 + 2]! : k.bgMb);
+        const outMax = or > og ? (or > ob ? or : ob) : og > ob ? og : ob;
+        const inMax = r > g ? (r > b ? r : b) : g > b ? g : b;
+        if (outMax > k.knee && outMax > inMax) {
+          const c = softClipScale(outMax, inMax, k.knee);
+          or *= c; og *= c; ob *= c;
+        }
         writeLinear(dst, i, or, og, ob);
       }
     }
+  }
+}
+
+/**
+ * Row `y` of the mask at full resolution into `out`, bilinear and clamped (sampleBilinear's expression
+ * (A (1 - fx) + B fx) (1 - fy) + (C (1 - fx) + D fx) fy with the taps precomputed), and the row's foreground
+ * runs (pixels with !(m < eps)) into `runs`; returns their number. Only the columns that can be foreground are
+ * computed: where the four mask taps are all below eps (1 - 1e-9), m < eps whatever the rounding (m is a convex
+ * combination, within 4 roundings of its largest tap), so those pixels are background and `out` is not written
+ * there. The parenthesised terms are mask rows interpolated horizontally, which several output rows share (the
+ * mask is usually lower-res than the frame): they are computed once per mask row (`maskHRow`).
+ */
+function maskRow(mdat: Float32Array, L: CompositeLayout, y: number, eps: number, out: Float64Array, runs: Int32Array): number {
+  const j0 = L.maskY.i0[y]!, j1 = L.maskY.i1[y]!, fy = L.maskY.f[y]!;
+  const bound = eps > 0 ? eps * (1 - 1e-9) : -Infinity; // eps <= 0: every pixel is foreground
+  const lo = Math.min(maskRowSpan(mdat, L, j0, bound, 0), maskRowSpan(mdat, L, j1, bound, 0));
+  const hi = Math.max(maskRowSpan(mdat, L, j0, bound, 1), maskRowSpan(mdat, L, j1, bound, 1));
+  if (hi < lo) return 0;
+  const xa = L.maskFirstX[lo]!, xb = L.maskLastX[hi]! + 1;
+  const a = maskHRow(mdat, L, j0, j1, xa, xb), b = maskHRow(mdat, L, j1, j0, xa, xb);
+  let n = 0, inRun = false;
+  for (let x = xa; x < xb; x++) {
+    let m = a[x]! * (1 - fy) + b[x]! * fy;
+    m = m < 0 ? 0 : m > 1 ? 1 : m;
+    out[x] = m;
+    if (!(m < eps) !== inRun) {
+      runs[n++] = x;
+      inRun = !inRun;
+    }
+  }
+  if (inRun) runs[n++] = xb;
+  return n >> 1;
+}
+
+/** First (end 0) or last (end 1) column of mask row `j` that is not below `bound` (NaN counts); mW / -1: none. */
+function maskRowSpan(mdat: Float32Array, L: CompositeLayout, j: number, bound: number, end: 0 | 1): number {
+  const span = L.maskRowSpan, mW = L.maskWidthPx;
+  if (span[j * 2]! < 0) {
+    const o = j * mW;
+    let first = mW, last = -1;
+    for (let i = 0; i < mW; i++) {
+      if (!(mdat[o + i]! < bound)) {
+        if (first === mW) first = i;
+        last = i;
+      }
+    }
+    span[j * 2] = first;
+    span[j * 2 + 1] = last;
+  }
+  return span[j * 2 + end]!;
+}
+
+/**
+ * Mask row `j` interpolated to output columns [xa, xb), from the two-row cache (evicting a row other than
+ * `keep`); a cached row is reused if it covers those columns.
+ */
+function maskHRow(mdat: Float32Array, L: CompositeLayout, j: number, keep: number, xa: number, xb: number): Float64Array {
+  const rows = L.maskHRows, idx = L.maskHRowIdx, range = L.maskHRowRange;
+  for (let slot = 0; slot < 2; slot++) {
+    if (idx[slot] === j && range[slot * 2]! <= xa && range[slot * 2 + 1]! >= xb) return rows[slot]!;
+  }
+  const slot = idx[0] === j ? 0 : idx[1] === j ? 1 : idx[0] === keep ? 1 : 0;
+  const out = rows[slot]!;
+  const i0 = L.maskX.i0, i1 = L.maskX.i1, f = L.maskX.f, o = j * L.maskWidthPx;
+  for (let x = xa; x < xb; x++) {
+    const fx = f[x]!;
+    out[x] = mdat[o + i0[x]!]! * (1 - fx) + mdat[o + i1[x]!]! * fx;
+  }
+  idx[slot] = j;
+  range[slot * 2] = xa;
+  range[slot * 2 + 1] = xb;
+  return out;
+}
+
+/** Guide values (sqrt linear luminance) of an 8-bit row where the upsampling needs them (m >= eps). */
+function guideRunsRgba8(d: Uint8Array | Uint8ClampedArray, o: number, rowMask: Float64Array, runs: Int32Array, nRuns: number, eps: number, out: Float64Array): void {
+  for (let r = 0; r < nRuns; r++) {
+    for (let x = runs[r * 2]!, e = runs[r * 2 + 1]!; x < e; x++) {
+      if (!(rowMask[x]! >= eps)) continue;
+      const i = o + x * 4;
+      const T = SRGB8_TO_LINEAR_F64;
+      const yv = LUMA_R * T[d[i]!]! + LUMA_G * T[d[i + 1]!]! + LUMA_B * T[d[i + 2]!]!;
+      out[x] = yv > 0 ? Math.sqrt(yv) : 0;
+    }
+  }
+}
+
+/**
+ * The multipliers M of row `y` where m >= eps (elsewhere `out` keeps stale values, never read): the 3x3
+ * joint-bilateral taps, unrolled, summed in the reference order (tap rows top to bottom, columns left to right).
+ * (Sharing the tap loads between two neighbouring pixels that read the same taps was tried: slower in V8, which
+ * then spills the doubled accumulators.)
+ */
+function upsampleRuns(
+  L: CompositeLayout, y: number, rowMask: Float64Array, rowGuide: Float64Array, runs: Int32Array, nRuns: number,
+  k: CompositeConstants, out: Float64Array,
+): void {
+  const taps = L.taps, colIdx = L.colIdx, colW = L.colW;
+  const ry0 = L.rowIdx[y * 3]!, ry1 = L.rowIdx[y * 3 + 1]!, ry2 = L.rowIdx[y * 3 + 2]!;
+  const wy0 = L.rowW[y * 3]!, wy1 = L.rowW[y * 3 + 1]!, wy2 = L.rowW[y * 3 + 2]!;
+  const { eps, invSg2, invSm2, strength: s, bR, bG, bB } = k;
+  for (let r = 0; r < nRuns; r++) {
+    for (let x = runs[r * 2]!, e = runs[r * 2 + 1]!; x < e; x++) {
+      const m = rowMask[x]!;
+      if (!(m >= eps)) continue;
+      const c0 = colIdx[x * 3]!, c1 = colIdx[x * 3 + 1]!, c2 = colIdx[x * 3 + 2]!;
+      const gv = rowGuide[x]!;
+      const wx0 = colW[x * 3]!, wx1 = colW[x * 3 + 1]!, wx2 = colW[x * 3 + 2]!;
+      let q = ry0 + c0, w = wx0 * wy0 * rangeWeight(gv, m, taps, q, invSg2, invSm2);
+      let sw = 0 + w, ar = 0 + w * taps[q + 2]!, ag = 0 + w * taps[q + 3]!, ab = 0 + w * taps[q + 4]!;
+      q = ry0 + c1; w = wx1 * wy0 * rangeWeight(gv, m, taps, q, invSg2, invSm2);
+      sw += w; ar += w * taps[q + 2]!; ag += w * taps[q + 3]!; ab += w * taps[q + 4]!;
+      q = ry0 + c2; w = wx2 * wy0 * rangeWeight(gv, m, taps, q, invSg2, invSm2);
+      sw += w; ar += w * taps[q + 2]!; ag += w * taps[q + 3]!; ab += w * taps[q + 4]!;
+      q = ry1 + c0; w = wx0 * wy1 * rangeWeight(gv, m, taps, q, invSg2, invSm2);
+      sw += w; ar += w * taps[q + 2]!; ag += w * taps[q + 3]!; ab += w * taps[q + 4]!;
+      q = ry1 + c1; w = wx1 * wy1 * rangeWeight(gv, m, taps, q, invSg2, invSm2);
+      sw += w; ar += w * taps[q + 2]!; ag += w * taps[q + 3]!; ab += w * taps[q + 4]!;
+      q = ry1 + c2; w = wx2 * wy1 * rangeWeight(gv, m, taps, q, invSg2, invSm2);
+      sw += w; ar += w * taps[q + 2]!; ag += w * taps[q + 3]!; ab += w * taps[q + 4]!;
+      q = ry2 + c0; w = wx0 * wy2 * rangeWeight(gv, m, taps, q, invSg2, invSm2);
+      sw += w; ar += w * taps[q + 2]!; ag += w * taps[q + 3]!; ab += w * taps[q + 4]!;
+      q = ry2 + c1; w = wx1 * wy2 * rangeWeight(gv, m, taps, q, invSg2, invSm2);
+      sw += w; ar += w * taps[q + 2]!; ag += w * taps[q + 3]!; ab += w * taps[q + 4]!;
+      q = ry2 + c2; w = wx2 * wy2 * rangeWeight(gv, m, taps, q, invSg2, invSm2);
+      sw += w; ar += w * taps[q + 2]!; ag += w * taps[q + 3]!; ab += w * taps[q + 4]!;
+      const im = 1 - m;
+      out[x * 3] = 1 + s * (m * (ar / sw - 1) + im * bR);
+      out[x * 3 + 1] = 1 + s * (m * (ag / sw - 1) + im * bG);
+      out[x * 3 + 2] = 1 + s * (m * (ab / sw - 1) + im * bB);
+    }
+  }
+}
+
+/** Range weight of the tap at `q` for a pixel with guide value gv and mask m: 1 / (1 + d^2)^2 + 1e-4. */
+function rangeWeight(gv: number, m: number, taps: Float64Array, q: number, invSg2: number, invSm2: number): number {
+  const dg = gv - taps[q]!;
+  const dm = m - taps[q + 1]!;
+  const t = 1 + dg * dg * invSg2 + dm * dm * invSm2;
+  return 1 / (t * t) + 1e-4;
+}
+
+/**
+ * out = soft-clip(in * M) for pixels x0..x1 of an 8-bit row at byte offset `o`, sRGB-encoded: M from the
+ * upsampling where m >= eps, else the background multiplier (everywhere when `rowMask` is null: a background span).
+ */
+function shadeSpanRgba8(
+  sIn: Uint8Array | Uint8ClampedArray, dOut: Uint8Array | Uint8ClampedArray, o: number, x0: number, x1: number,
+  rowMask: Float64Array | null, rowMul: Float64Array, k: CompositeConstants,
+): void {
+  const { eps, knee, bgMr, bgMg, bgMb } = k;
+  const T = SRGB8_TO_LINEAR_F64;
+  for (let x = x0, i = o + x0 * 4; x < x1; x++, i += 4) {
+    let Mr = bgMr, Mg = bgMg, Mb = bgMb;
+    if (rowMask && rowMask[x]! >= eps) {
+      Mr = rowMul[x * 3]!; Mg = rowMul[x * 3 + 1]!; Mb = rowMul[x * 3 + 2]!;
+    }
+    const r = T[sIn[i]!]!, g = T[sIn[i + 1]!]!, b = T[sIn[i + 2]!]!;
+    let or = r * Mr, og = g * Mg, ob = b * Mb;
+    const outMax = or > og ? (or > ob ? or : ob) : og > ob ? og : ob;
+    const inMax = r > g ? (r > b ? r : b) : g > b ? g : b;
+    if (outMax > knee && outMax > inMax) {
+      const c = softClipScale(outMax, inMax, knee);
+      or *= c; og *= c; ob *= c;
+    }
+    dOut[i] = encodeSrgb8(or);
+    dOut[i + 1] = encodeSrgb8(og);
+    dOut[i + 2] = encodeSrgb8(ob);
+    dOut[i + 3] = sIn[i + 3]!;
+  }
+}
+
+/** Background bytes [o0, o1) of an 8-bit frame through the per-channel tables. */
+function backgroundSpanRgba8(sIn: Uint8Array | Uint8ClampedArray, dOut: Uint8Array | Uint8ClampedArray, o0: number, o1: number, lut: Uint8Array): void {
+  for (let i = o0; i < o1; i += 4) {
+    dOut[i] = lut[sIn[i]!]!;
+    dOut[i + 1] = lut[256 + sIn[i + 1]!]!;
+    dOut[i + 2] = lut[512 + sIn[i + 2]!]!;
+    dOut[i + 3] = sIn[i + 3]!;
   }
 }
 
