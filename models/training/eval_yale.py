@@ -122,6 +122,9 @@ def evaluate(out: Path, pack_path: Path, checkpoint: Path) -> dict:
         faces += bool(it.get('faceFound'))
         gt, valid = ps_n[subj], ps_v[subj]
         prior_g = unit(crop_to_grid(prior, prior.shape[0]))
+        sfs_path = Path(f'{pid}_normal_sfs.png')
+        sfs_g = unit(crop_to_grid(normals_from_png(cv2.cvtColor(cv2.imread(str(sfs_path)), cv2.COLOR_BGR2RGB)), prior.shape[0])) \
+            if sfs_path.exists() else None
         cf_g = crop_to_grid(cf, cf.shape[0])
         # Student on the padded image the prior saw, (a) with the crop rectangle as its mask (what a perfect
         # segmenter would return: the whole crop is the subject), (b) with the MediaPipe mask from the dump (it
@@ -149,15 +152,19 @@ def evaluate(out: Path, pack_path: Path, checkpoint: Path) -> dict:
         student_f = nf[0].numpy().transpose(1, 2, 0)[:, ox:ox + OW]
         w_all = valid.astype(np.float32)
         w_face = w_all * (cf_g > 0.5)
-        for key, pred in (('template', template), ('prior', prior_g), ('student_padded', student_g),
-                          ('student_padded_segmenter_mask', student_seg), ('student_face_filling', student_f)):
+        methods = [('template', template), ('prior', prior_g), ('student_padded', student_g),
+                   ('student_padded_segmenter_mask', student_seg), ('student_face_filling', student_f)]
+        if sfs_g is not None:
+            methods.append(('prior_sfs', sfs_g))
+        for key, pred in methods:
             err = angles(pred, gt)
             has = (np.linalg.norm(pred, axis=-1) > 0.5).astype(np.float32)
             add(f'{key}/all', np.where(has > 0, err, 90.0), w_all)     # no normal = 90 deg (a renderer sees nothing)
             add(f'{key}/face', np.where(has > 0, err, 90.0), w_face)
         per_image.append({'id': name, 'faceFound': bool(it.get('faceFound')),
                           'student_padded': float((angles(student_g, gt) * w_all).sum() / max(w_all.sum(), 1)),
-                          'prior': float((angles(prior_g, gt) * w_all).sum() / max(w_all.sum(), 1))})
+                          'prior': float((angles(prior_g, gt) * w_all).sum() / max(w_all.sum(), 1)),
+                          **({'prior_sfs': float((angles(sfs_g, gt) * w_all).sum() / max(w_all.sum(), 1))} if sfs_g is not None else {})})
     res = {k: round(v[0] / max(v[1], 1e-6), 2) for k, v in sorted(sums.items())}
     # Does the error follow the light? Mean per-image error by light group (lighting invariance).
     import re
@@ -166,9 +173,10 @@ def evaluate(out: Path, pack_path: Path, checkpoint: Path) -> dict:
         m = re.search(r'A([+-]\d+)E([+-]\d+)', p['id'])
         az, el = abs(int(m[1])), int(m[2])
         key = 'frontal |A|<=10 |E|<=10' if az <= 10 and abs(el) <= 10 else ('side |A|>=35' if az >= 35 else 'other')
-        groups.setdefault(key, []).append((p['student_padded'], p['prior']))
-    by_light = {k: {'images': len(v), 'student_padded_deg': round(float(np.mean([a for a, _ in v])), 2),
-                    'prior_deg': round(float(np.mean([b for _, b in v])), 2)} for k, v in sorted(groups.items())}
+        groups.setdefault(key, []).append((p['student_padded'], p['prior'], p.get('prior_sfs', float('nan'))))
+    by_light = {k: {'images': len(v), 'student_padded_deg': round(float(np.mean([a for a, _, _ in v])), 2),
+                    'prior_deg': round(float(np.mean([b for _, b, _ in v])), 2),
+                    'prior_sfs_deg': round(float(np.mean([c for _, _, c in v])), 2)} for k, v in sorted(groups.items())}
     summary = {'images': len(man['items']), 'prior_faces_found': faces,
                'subjects': [s for s in subjects if split[subjects.index(s)] == 1],
                'lights': f'|azimuth| <= {MAX_AZ}, elevation <= {MAX_EL}', 'mean_angular_error_deg': res,
