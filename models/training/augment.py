@@ -272,6 +272,15 @@ def augment(src: dict, cfg: dict, gen: torch.Generator, lights: torch.Tensor, n_
         flip = R(b) < 0.5
         shift = (R(b, 2) * 2 - 1) * a['shift']
         scale, rot, flip, shift = share(scale), share(rot), share(flip), share(shift)
+        pm = a.get('pair_motion')
+        if n_pairs and pm:
+            # The second frame of a pair moves a little (head/camera motion between frames): its target moves with
+            # it, so the temporal loss asks the output to move exactly as the image does (equivariance), not to sit
+            # still or to wobble on sub-pixel shifts.
+            sl = slice(n_pairs, 2 * n_pairs)
+            rot[sl] = rot[sl] + N(n_pairs) * pm['rot_deg'] * math.pi / 180
+            shift[sl] = shift[sl] + N(n_pairs, 2) * pm['shift']
+            scale[sl] = scale[sl] * torch.exp(N(n_pairs) * pm['scale'])
     else:
         scale = torch.ones(b, device=dev)
         rot = torch.zeros(b, device=dev)

@@ -69,6 +69,11 @@ def sample_batch(d: TrainData, cfg: dict, gen: torch.Generator) -> dict:
     parts = []
     if n_pairs:
         pi = d.pairs[torch.randint(0, len(d.pairs), (n_pairs,), generator=gen, device=dev)]
+        n_still = int(round(n_pairs * dc.get('still_pair_frac', 0.0)))
+        if n_still:
+            # Pairs made of one still twice (with pair_motion: a moving still): many more faces than the GRID clips.
+            si = d.prior_train_idx[torch.randint(0, len(d.prior_train_idx), (n_still,), generator=gen, device=dev)]
+            pi = torch.cat([torch.stack([si, si], 1), pi[n_still:]])
         parts.append(prior_source(d, torch.cat([pi[:, 0], pi[:, 1]])))
     if n_single:
         parts.append(prior_source(d, d.prior_train_idx[torch.randint(0, len(d.prior_train_idx), (n_single,), generator=gen, device=dev)]))
@@ -235,6 +240,11 @@ def main() -> None:
         print('[Train] WARNING: no analytic priors in the pack: training on Yale B alone (face crops only)')
 
     model = build_model(cfg).to(device)
+    if cfg.get('init_checkpoint'):
+        # Fine-tuning stage: start from a committed checkpoint (e.g. the GPU run) instead of random weights.
+        ck = torch.load(REPO_ROOT / cfg['init_checkpoint'], map_location='cpu')
+        model.load_state_dict(ck['model'])
+        print(f'[Train] initialised from {cfg["init_checkpoint"]} ({ck.get("steps")} steps)')
     ema = copy.deepcopy(model).eval()
     for p in ema.parameters():
         p.requires_grad_(False)
@@ -261,6 +271,11 @@ def main() -> None:
     step = 0
     for step in range(1, steps + 1):
         batch = sample_batch(d, cfg, gen)
+        if cfg.get('freeze_bn'):
+            # Small fine-tuning batches must not re-estimate BatchNorm statistics.
+            for mod in model.modules():
+                if isinstance(mod, torch.nn.BatchNorm2d):
+                    mod.eval()
         loss, parts = compute_losses(model, batch, cfg)
         opt.zero_grad(set_to_none=True)
         loss.backward()
