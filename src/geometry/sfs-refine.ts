@@ -6,7 +6,8 @@
  * STATUS (measured, models/MODELS.md): on synthetic Lambertian faces it recovers most of a nose/eye-socket shape
  * the prior lacks (8.1 -> 4.9 deg); on held-out Yale B photos it makes the prior WORSE (face region 15.5 -> 17.5
  * deg: cast shadows of the point lights, grey albedo with no chromaticity cue, and landmark misregistration that
- * the SH model cannot see), so it is NOT used to train the student. Kept, with its test, as the measured baseline
+ * the SH model cannot see; conservative options, e.g. heightSmooth 0.05 / darkLinear 0.04 / robustScale 0.05, are
+ * neutral there: 15.3 deg), so it is NOT used to train the student. Kept, with its test, as the measured baseline
  * for the next attempt (shadow-aware data weights, per-subject albedo).
  *
  * Why: the face-mesh prior is a mean face shape posed by landmarks; the image's own shading says where the nose,
