@@ -15,6 +15,7 @@ import { CpuRelighter } from '../../src/gpu/cpu-relighter.js';
 import { backgroundMultiplier, buildLowResGuide, compositeFrame, type PixelBuffer } from '../../src/gpu/relight-math.js';
 import { directionFromAngles, directionalSh, sphereScene } from '../../src/gpu/synthetic-scene.js';
 import { LegacyCpuRelighter, legacyBuildLowResGuide, legacyCompositeFrame } from '../unit/render-cpu-reference.js';
+import { mulberry32 as rng } from '../support/prng.js';
 
 export interface StageTiming {
   readonly oldMs: { min: number; median: number };
@@ -57,18 +58,6 @@ function stats(a: number[]): { min: number; median: number } {
 function timing(oldT: number[], newT: number[]): StageTiming {
   const o = stats(oldT), n = stats(newT);
   return { oldMs: o, newMs: n, speedup: o.median / n.median };
-}
-
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function runRenderCpuBench(opts: { frames?: number; sizes?: [number, number][] } = {}): RenderCpuBenchRow[] {

@@ -17,18 +17,7 @@ import {
 } from '../../src/gpu/relight-math.js';
 import { directionFromAngles, directionalSh, sphereScene } from '../../src/gpu/synthetic-scene.js';
 import { LegacyCpuRelighter, legacyBuildLowResGuide, legacyCompositeFrame, legacySmoothRatioMap } from './render-cpu-reference.js';
-
-/** Deterministic PRNG (mulberry32) so a failure can be reproduced. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as rng } from '../support/prng.js';
 
 type MaskKind = 'disc' | 'floor' | 'random' | 'negative';
 
