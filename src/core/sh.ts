@@ -20,7 +20,7 @@ export const SH_BAND_A = [Math.PI, (2 * Math.PI) / 3, Math.PI / 4] as const;
 export const SH_BAND_OF = [0, 1, 1, 1, 2, 2, 2, 2, 2] as const;
 
 /** Writes the 9 basis values at unit direction (x, y, z) into `out` (length >= 9 + offset). */
-export function shBasis(x: number, y: number, z: number, out: Float32Array | number[] = new Float32Array(9), offset = 0): Float32Array | number[] {
+export function shBasis<T extends Float32Array | Float64Array | number[] = Float32Array>(x: number, y: number, z: number, out: T = new Float32Array(9) as T, offset = 0): T {
   out[offset + 0] = SH_C0;
   out[offset + 1] = SH_C1 * y;
   out[offset + 2] = SH_C1 * z;

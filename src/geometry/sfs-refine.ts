@@ -25,14 +25,14 @@
  *    cast shadows do not carve the surface; a per-pixel normal solver was tried first and fixed only the component
  *    along the shading gradient (synthetic faces: 8.1 -> 6.5 deg vs 4.9 deg with heights);
  * 5. repeat 2-4 a few rounds.
- * Output confidence: face confidence x how much the data constrained the pixel (data weight, smoothed) x how well
- * the final shading explains it. Outside the face the prior is returned unchanged (hair and clothes have no usable
+ * Output confidence: the smaller of the face confidence and the data support (data weight x how well the final
+ * shading explains the pixel, smoothed). Outside the face the prior is returned unchanged (hair and clothes have no usable
  * albedo model).
  *
  * Pure TypeScript (no DOM): runs in pages, workers and Node tests. Everything is on the caller's grid, taken to have
  * square pixels (the dump grids do).
  */
-import { SH_C0, SH_C1, SH_C2, SH_C3, SH_C4 } from '../core/sh.js';
+import { SH_C0, SH_C1, SH_C2, SH_C3, SH_C4, shBasis } from '../core/sh.js';
 import { solveSpd } from '../gpu/relight-math.js';
 
 export interface SfsInput {
@@ -108,9 +108,10 @@ export function refineShapeFromShading(input: SfsInput, options: SfsOptions = {}
   const albedo = new Float32Array(n);
   const light = new Float64Array(9);
 
-  // Luminance and the static part of the data weight.
+  // Luminance, the face region (where the refinement acts) and the static part of the data weight.
   const Y = new Float32Array(n);
   const valid = new Float32Array(n);
+  const region = new Uint8Array(n);
   let faceArea = 0;
   let grey = true;
   for (let i = 0; i < n; i++) {
@@ -118,7 +119,10 @@ export function refineShapeFromShading(input: SfsInput, options: SfsOptions = {}
     Y[i] = 0.2126 * r + 0.7152 * g + 0.0722 * b;
     if (Math.abs(r - g) > 1e-3 || Math.abs(g - b) > 1e-3) grey = false;
     const f = face[i]!;
-    if (f > 0 && confidence[i]! > 0 && prior[3 * i + 2]! > 0) faceArea += f;
+    if (f > 0 && confidence[i]! > 0 && prior[3 * i + 2]! > 0) {
+      region[i] = 1;
+      faceArea += f;
+    }
   }
   const emptyStats = { dataPixels: 0, relResidualPrior: 0, relResidualRefined: 0, meanChangeDeg: 0 };
   if (faceArea < 16) {
@@ -126,9 +130,8 @@ export function refineShapeFromShading(input: SfsInput, options: SfsOptions = {}
   }
   const skin = grey ? null : medianChromaticity(rgbLinear, face, n);
   for (let i = 0; i < n; i++) {
-    const f = face[i]!;
-    if (!(f > 0) || !(confidence[i]! > 0) || !(prior[3 * i + 2]! > 0)) continue;
-    const y = Y[i]!;
+    if (!region[i]) continue;
+    const f = face[i]!, y = Y[i]!;
     // Smooth ramps, not hard cuts: the weight map must not introduce edges the normals would follow.
     let v = f * ramp(y, o.darkLinear, 2 * o.darkLinear) * (1 - ramp(y, o.clipLinear - 0.05, o.clipLinear));
     if (skin) {
@@ -151,14 +154,13 @@ export function refineShapeFromShading(input: SfsInput, options: SfsOptions = {}
   // Work on Y / mean(Y): the weights below are then independent of exposure.
   for (let i = 0; i < n; i++) Y[i] = Y[i]! / meanY;
 
-  const height = new HeightSolver(w, h, prior, face);
+  const height = new HeightSolver(w, h, prior, region);
   let relResidualPrior = -1;
-  const b = new Float64Array(9);
   for (let round = 0; round < o.rounds; round++) {
     // 2. light, robust ridge LS of Y ~ rho * l.b(n).
     if (!fitLight(cur, Y, rho, valid, robust, n, o.ridge, light)) break;
     // 3. albedo = Y / S, smoothed (confidence-weighted) and normalised to mean 1 over the face.
-    shade(cur, light, n, S, b);
+    shade(cur, light, n, S);
     const ratio = new Float32Array(n), rw = new Float32Array(n);
     for (let i = 0; i < n; i++) {
       const wi = valid[i]! * robust[i]!;
@@ -174,7 +176,7 @@ export function refineShapeFromShading(input: SfsInput, options: SfsOptions = {}
     for (let i = 0; i < n; i++) rho[i] = rho[i]! / rmean;
     for (let k = 0; k < 9; k++) light[k] = light[k]! * rmean;
     // Robust weights from the current residual.
-    shade(cur, light, n, S, b);
+    shade(cur, light, n, S);
     const res = residualRms(Y, rho, S, valid, n);
     if (relResidualPrior < 0) relResidualPrior = res;
     const c2 = o.robustScale ** 2;
@@ -187,7 +189,7 @@ export function refineShapeFromShading(input: SfsInput, options: SfsOptions = {}
   }
 
   // Final residual, confidence and albedo.
-  shade(cur, light, n, S, b);
+  shade(cur, light, n, S);
   const relResidualRefined = residualRms(Y, rho, S, valid, n);
   for (let k = 0; k < 9; k++) light[k] = light[k]! * meanY;
   const c2 = o.robustScale ** 2;
@@ -201,13 +203,13 @@ export function refineShapeFromShading(input: SfsInput, options: SfsOptions = {}
   let dataPixels = 0, change = 0, changeW = 0;
   for (let i = 0; i < n; i++) {
     const f = face[i]!;
-    if (!(f > 0) || !(confidence[i]! > 0) || !(prior[3 * i + 2]! > 0)) {
+    if (!region[i]) {
       // Outside the face: the prior, untouched.
       cur[3 * i] = prior[3 * i]!; cur[3 * i + 1] = prior[3 * i + 1]!; cur[3 * i + 2] = prior[3 * i + 2]!;
       continue;
     }
     if (valid[i]! > 0.5) dataPixels++;
-    conf[i] = Math.min(1, f * Math.min(1, supportBlur[i]! / Math.max(f, 1e-6)));
+    conf[i] = Math.min(f, supportBlur[i]!);
     albedo[i] = rho[i]!;
     const d = cur[3 * i]! * prior[3 * i]! + cur[3 * i + 1]! * prior[3 * i + 1]! + cur[3 * i + 2]! * prior[3 * i + 2]!;
     change += f * Math.acos(Math.min(1, Math.max(-1, d)));
@@ -230,19 +232,8 @@ function ramp(x: number, a: number, b: number): number {
   return x <= a ? 0 : x >= b ? 1 : (x - a) / (b - a);
 }
 
-function basis(x: number, y: number, z: number, b: Float64Array): void {
-  b[0] = SH_C0; b[1] = SH_C1 * y; b[2] = SH_C1 * z; b[3] = SH_C1 * x;
-  b[4] = SH_C2 * x * y; b[5] = SH_C2 * y * z; b[6] = SH_C3 * (3 * z * z - 1); b[7] = SH_C2 * x * z;
-  b[8] = SH_C4 * (x * x - y * y);
-}
-
-function shade(nrm: Float32Array, l: Float64Array, n: number, S: Float32Array, b: Float64Array): void {
-  for (let i = 0; i < n; i++) {
-    basis(nrm[3 * i]!, nrm[3 * i + 1]!, nrm[3 * i + 2]!, b);
-    let s = 0;
-    for (let k = 0; k < 9; k++) s += l[k]! * b[k]!;
-    S[i] = s;
-  }
+function shade(nrm: Float32Array, l: Float64Array, n: number, S: Float32Array): void {
+  for (let i = 0; i < n; i++) S[i] = shadeLum(l, nrm[3 * i]!, nrm[3 * i + 1]!, nrm[3 * i + 2]!);
 }
 
 function residualRms(Y: Float32Array, rho: Float32Array, S: Float32Array, valid: Float32Array, n: number): number {
@@ -264,7 +255,7 @@ function fitLight(nrm: Float32Array, Y: Float32Array, rho: Float32Array, valid: 
   for (let i = 0; i < n; i++) {
     const wi = valid[i]! * robust[i]!;
     if (!(wi > 0)) continue;
-    basis(nrm[3 * i]!, nrm[3 * i + 1]!, nrm[3 * i + 2]!, b);
+    shBasis(nrm[3 * i]!, nrm[3 * i + 1]!, nrm[3 * i + 2]!, b);
     const a = rho[i]!;
     for (let p = 0; p < 9; p++) {
       const bp = wi * a * b[p]!;
@@ -296,7 +287,7 @@ class HeightSolver {
   private readonly b0: Float32Array;
   readonly d: Float32Array;
   private readonly inF: Uint8Array;
-  constructor(private readonly w: number, private readonly h: number, private readonly prior: Float32Array, face: Float32Array) {
+  constructor(private readonly w: number, private readonly h: number, prior: Float32Array, region: Uint8Array) {
     const n = (this.n = w * h);
     this.a0 = new Float32Array(n);
     this.b0 = new Float32Array(n);
@@ -310,7 +301,7 @@ class HeightSolver {
         const z = Math.max(nz, 0.2);   // slopes of at most ~5: a silhouette normal must not become infinite
         this.a0[p] = -prior[3 * p]! / z;
         this.b0[p] = -prior[3 * p + 1]! / z;
-        if (face[p]! > 0 && i > 0 && j > 0 && i < w - 1 && j < h - 1) this.inF[p] = 1;
+        if (region[p] && i > 0 && j > 0 && i < w - 1 && j < h - 1) this.inF[p] = 1;
       }
     }
   }
@@ -468,8 +459,8 @@ function medianChromaticity(rgb: Float32Array, face: Float32Array, n: number): [
   return [med(rs), med(gs)];
 }
 
-/** Separable Gaussian blur (edge-normalised by construction of the callers: they blur value*w and w alike). */
-export function gaussianBlur(src: Float32Array, w: number, h: number, sigmaPx: number): Float32Array {
+/** Separable Gaussian blur, zero outside the grid (callers that need a normalised mean blur value*w and w alike). */
+function gaussianBlur(src: Float32Array, w: number, h: number, sigmaPx: number): Float32Array {
   const r = Math.max(1, Math.ceil(3 * sigmaPx));
   const k = new Float32Array(2 * r + 1);
   let ks = 0;
