@@ -122,17 +122,17 @@ function collectItems(opts, tmp) {
   return items.slice(0, opts.limit);
 }
 
-function writeAtomic(path, bytes) {
+export function writeAtomic(path, bytes) {
   const tmp = `${path}.tmp-${process.pid}`;
   writeFileSync(tmp, bytes);
   renameSync(tmp, path);
 }
 
-function png(size, channels, base64) {
-  const raw = Buffer.from(base64, 'base64');
-  if (raw.length !== size * size * channels) throw new Error(`[DumpPriors] expected ${size * size * channels} bytes, got ${raw.length}`);
-  const img = new PNG({ width: size, height: size });
-  for (let i = 0; i < size * size; i++) {
+/** PNG bytes of a w x h image given as raw RGB8 (channels 3) or gray8 (channels 1). */
+export function encodePng(w, h, channels, raw) {
+  if (raw.length !== w * h * channels) throw new Error(`[DumpPriors] expected ${w * h * channels} bytes, got ${raw.length}`);
+  const img = new PNG({ width: w, height: h });
+  for (let i = 0; i < w * h; i++) {
     img.data[4 * i] = raw[channels * i];
     img.data[4 * i + 1] = raw[channels * i + (channels === 3 ? 1 : 0)];
     img.data[4 * i + 2] = raw[channels * i + (channels === 3 ? 2 : 0)];
@@ -140,6 +140,8 @@ function png(size, channels, base64) {
   }
   return PNG.sync.write(img, { colorType: channels === 3 ? 2 : 0, inputHasAlpha: true });
 }
+
+const png = (size, channels, base64) => encodePng(size, size, channels, Buffer.from(base64, 'base64'));
 
 const KINDS = ['rgb', 'normal', 'conf_face', 'conf_sil', 'mask'];
 

@@ -2,19 +2,20 @@
 /**
  * (Re)computes prior (d), the shape-from-shading refinement (src/geometry/sfs-refine.ts), over an existing
  * dump-priors folder without re-running the landmark model: reads <id>_{rgb,normal,conf_face,conf_sil}.png, writes
- * <id>_normal_sfs.png and <id>_conf_sfs.png (same formats as scripts/dump-priors.mjs, which also computes them
- * inline) and an `sfs` entry per item in manifest.json. Runs the TypeScript in Node through Vite's module runner.
+ * <id>_normal_sfs.png and <id>_conf_sfs.png (encoded like the dump's normal.png and conf_*.png) and an `sfs` entry
+ * per item in manifest.json. Runs the TypeScript in Node through Vite's module runner.
  *
  * Usage: node scripts/sfs-priors.mjs [--dir models/training/cache/priors] [--sfs '{"priorWeight":0.1}'] [--limit N]
  *        [--workers 2]
  * Pure CPU; ~0.2-1 s per 256x256 item.
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { PNG } from 'pngjs';
+import { encodePng, writeAtomic } from './dump-priors.mjs';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -38,27 +39,11 @@ function parseArgs(argv) {
   return opts;
 }
 
-function readPng(path) {
-  const img = PNG.sync.read(readFileSync(path));
-  return img;
-}
-
-function writePng(path, w, h, channels, bytes) {
-  const img = new PNG({ width: w, height: h });
-  for (let i = 0; i < w * h; i++) {
-    img.data[4 * i] = bytes[channels * i];
-    img.data[4 * i + 1] = bytes[channels * i + (channels === 3 ? 1 : 0)];
-    img.data[4 * i + 2] = bytes[channels * i + (channels === 3 ? 2 : 0)];
-    img.data[4 * i + 3] = 255;
-  }
-  const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-  writeFileSync(tmp, PNG.sync.write(img, { colorType: channels === 3 ? 2 : 0, inputHasAlpha: true }));
-  renameSync(tmp, path);
-}
+const readPng = (path) => PNG.sync.read(readFileSync(path));
 
 const q = (v) => Math.min(255, Math.max(0, Math.round(v * 255)));
 
-/** One item: the same inputs and encoding as tests/browser/pages/geometry-dump-page.ts. */
+/** One item: decodes the dump's layers as scripts/dump-priors.mjs wrote them (prior confidence = the blend of face and silhouette). */
 function processItem(mod, dir, id, sfsOptions) {
   const p = (k) => resolve(dir, `${id}_${k}.png`);
   const rgb = readPng(p('rgb')), nrm = readPng(p('normal')), cf = readPng(p('conf_face')), cs = readPng(p('conf_sil'));
@@ -83,8 +68,8 @@ function processItem(mod, dir, id, sfsOptions) {
     if (confidence[i] > 0) for (let c = 0; c < 3; c++) normalSfs[3 * i + c] = q(r.normals[3 * i + c] * 0.5 + 0.5);
     confSfs[i] = q(r.confidence[i]);
   }
-  writePng(p('normal_sfs'), w, h, 3, normalSfs);
-  writePng(p('conf_sfs'), w, h, 1, confSfs);
+  writeAtomic(p('normal_sfs'), encodePng(w, h, 3, normalSfs));
+  writeAtomic(p('conf_sfs'), encodePng(w, h, 1, confSfs));
   const { ms, ...stats } = r.stats;
   return { sfs: Object.fromEntries(Object.entries(stats).map(([k, v]) => [k, +v.toFixed(4)])), ms };
 }
@@ -145,9 +130,7 @@ async function main() {
     w.on('exit', (code) => (code === 0 ? resolveP() : rejectP(new Error(`[SfsPriors] worker exited with ${code}`))));
   })));
   manifest.settings = { ...manifest.settings, sfs: { generator: 'src/geometry/sfs-refine.ts', options: opts.sfs } };
-  const tmp = `${manifestPath}.tmp-${process.pid}`;
-  writeFileSync(tmp, JSON.stringify(manifest, null, 1));
-  renameSync(tmp, manifestPath);
+  writeAtomic(manifestPath, JSON.stringify(manifest, null, 1));
   ms.sort((a, b) => a - b);
   console.log(`[SfsPriors] ${done} items in ${((performance.now() - t0) / 1000).toFixed(1)} s (${failed} failed), ` +
     `median ${ms.length ? ms[ms.length >> 1].toFixed(0) : 0} ms per item -> ${opts.dir}`);
