@@ -267,15 +267,16 @@ def main() -> None:
     gen = torch.Generator(device=device).manual_seed(cfg['seed'])
     log = open(out / 'log.jsonl', 'w')
     print(f'[Train] model: {count_params(model)} params, {count_macs(build_model(cfg), cfg["data"]["size"]) / 1e6:.1f} M MACs')
+    if cfg.get('freeze_bn'):
+        # Small fine-tuning batches must not re-estimate BatchNorm statistics (only the EMA copy is ever switched
+        # back to train mode, by evaluate()).
+        for mod in model.modules():
+            if isinstance(mod, torch.nn.BatchNorm2d):
+                mod.eval()
     acc: dict[str, float] = {}
     step = 0
     for step in range(1, steps + 1):
         batch = sample_batch(d, cfg, gen)
-        if cfg.get('freeze_bn'):
-            # Small fine-tuning batches must not re-estimate BatchNorm statistics.
-            for mod in model.modules():
-                if isinstance(mod, torch.nn.BatchNorm2d):
-                    mod.eval()
         loss, parts = compute_losses(model, batch, cfg)
         opt.zero_grad(set_to_none=True)
         loss.backward()
