@@ -22,7 +22,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import PRIORS_DIR, REPO_ROOT, normals_from_png, write_json  # noqa: E402
-from model import build_model  # noqa: E402
+from model import build_model, load_compatible  # noqa: E402
 
 
 def load(pid: str, size: int):
@@ -48,7 +48,7 @@ def main() -> None:
     torch.set_num_threads(1)
     ck = torch.load(args.checkpoint, map_location='cpu')
     model = build_model(ck['config'])
-    model.load_state_dict(ck['model'])
+    load_compatible(model, ck['model'])
     model.eval()
     size = ck['config']['data']['size']
     man = json.loads((PRIORS_DIR / 'manifest.json').read_text())

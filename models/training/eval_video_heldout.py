@@ -263,11 +263,11 @@ def prepare(out: Path, limit: int, frames: int, static: bool) -> None:
 
 def load_model(checkpoint: Path):
     import torch
-    from model import build_model
+    from model import build_model, load_compatible
     torch.set_num_threads(1)
     ck = torch.load(checkpoint, map_location='cpu')
     model = build_model(ck['config'])
-    model.load_state_dict(ck['model'])
+    load_compatible(model, ck['model'])
     model.eval()
     return model, int(ck['config']['data']['size'])
 

@@ -84,7 +84,7 @@ def angles(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def evaluate(out: Path, pack_path: Path, checkpoint: Path) -> dict:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from model import build_model
+    from model import build_model, load_compatible
     torch.set_num_threads(1)
     pack = np.load(pack_path)
     subjects = [str(s) for s in pack['yale_subjects']]
@@ -97,7 +97,7 @@ def evaluate(out: Path, pack_path: Path, checkpoint: Path) -> dict:
 
     ck = torch.load(checkpoint, map_location='cpu')
     model = build_model(ck['config'])
-    model.load_state_dict(ck['model'])
+    load_compatible(model, ck['model'])
     model.eval()
     size = ck['config']['data']['size']
 

@@ -19,7 +19,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import REPO_ROOT, sha256_file, write_json  # noqa: E402
-from model import StudentNet, build_model, count_macs, count_params  # noqa: E402
+from model import StudentNet, build_model, count_macs, count_params, load_compatible  # noqa: E402
 
 INPUT_NAME = 'input'
 OUTPUT_NAMES = ['normals', 'confidence', 'albedo']
@@ -110,6 +110,8 @@ def main() -> None:
     ap.add_argument('--widths', default='12,24,48,64')
     ap.add_argument('--blocks', default='0,1,1,2')
     ap.add_argument('--head', type=int, default=8)
+    ap.add_argument('--up', default='convT', help='upsampling: convT | bilinear (with --random)')
+    ap.add_argument('--head-up', help='last upsampling: convT | bilinear | nearest (default: --up)')
     ap.add_argument('--size', type=int, default=128)
     ap.add_argument('--out', type=Path, required=True)
     ap.add_argument('--fixtures', action='store_true', help='also write tests/fixtures/student/*')
@@ -118,13 +120,13 @@ def main() -> None:
     if args.checkpoint:
         ck = torch.load(args.checkpoint, map_location='cpu')
         model = build_model(ck['config'])
-        model.load_state_dict(ck['model'])
+        load_compatible(model, ck['model'])
         size = ck['config']['data']['size']
     else:
         if not args.random:
             ap.error('--checkpoint or --random')
         model = StudentNet(tuple(int(v) for v in args.widths.split(',')), tuple(int(v) for v in args.blocks.split(',')),
-                           args.head)
+                           args.head, args.up, args.head_up)
         size = args.size
         # Non-trivial BN statistics so the exported graph is representative.
         model.train()

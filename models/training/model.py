@@ -3,8 +3,10 @@
 Why this shape (numbers from ../shared/NOTES.md, re-measured in tests/browser/student-bench.test.ts):
 - Plain convs run at about twice the MAC rate of depthwise convs in ORT-wasm, so the blocks are plain 3x3 convs
   with few channels at high resolution and more channels at low resolution (8x8 sees the whole head).
-- Upsampling is ConvTranspose(2x2, stride 2), cheaper in ORT-wasm than bilinear resizing; skips are added, not
-  concatenated (fewer channels after the merge).
+- Upsampling (model.up): "convT" = ConvTranspose(2x2, stride 2), the first design, cheapest in ORT-wasm, but its four
+  output phases have their own weights, so the map carries a 2x2 pattern that stays put when the face moves (normals
+  shimmer under motion); "bilinear" = a 1x1 conv at the low resolution, then a fixed bilinear x2 (ONNX Resize), the
+  same for every phase, so features move with the image. Skips are added, not concatenated (fewer channels).
 - BatchNorm is folded into the convs by ORT's graph optimiser; ReLU fuses into Conv.
 - The output head runs at the input resolution on [upsampled features, input] so mask edges stay sharp.
 
@@ -35,21 +37,62 @@ class ResBlock(nn.Module):
         return F.relu(x + self.b2(self.c2(y)))
 
 
+UP_MODES = ('convT', 'bilinear')
+HEAD_UP_MODES = ('convT', 'bilinear', 'nearest')
+
+
+def up2(x: torch.Tensor) -> torch.Tensor:
+    """Fixed x2 bilinear upsampling (half-pixel centres: exports as ONNX Resize linear)."""
+    return F.interpolate(x, scale_factor=2.0, mode='bilinear', align_corners=False)
+
+
 class Up(nn.Module):
-    def __init__(self, cin: int, cout: int):
+    def __init__(self, cin: int, cout: int, mode: str = 'convT'):
         super().__init__()
-        self.t = nn.ConvTranspose2d(cin, cout, 2, 2, bias=False)
+        self.mode = mode
+        if mode == 'convT':
+            self.t = nn.ConvTranspose2d(cin, cout, 2, 2, bias=False)
+        else:
+            # Conv and BatchNorm before the upsampling: both per-pixel linear maps, so they commute with it and run
+            # on 4x fewer pixels.
+            self.p = nn.Conv2d(cin, cout, 1, bias=False)
         self.b = nn.BatchNorm2d(cout)
 
     def forward(self, x, skip):
-        return F.relu(self.b(self.t(x)) + skip)
+        y = self.b(self.t(x)) if self.mode == 'convT' else up2(self.b(self.p(x)))
+        return F.relu(y + skip)
+
+
+class UpHead(nn.Module):
+    """The last upsampling to the input resolution when it is not "convT": a 1x1 conv (with bias), then bilinear x2
+    ("bilinear") or nearest x2 ("nearest", computed as a ConvTranspose whose four phases share the 1x1 weights, so
+    it exports as the same cheap ConvTranspose node as "convT": ORT-wasm's Resize at 128x128 costs ~2 ms)."""
+
+    def __init__(self, cin: int, cout: int, mode: str):
+        super().__init__()
+        self.mode = mode
+        self.p = nn.Conv2d(cin, cout, 1)
+        # A constant (not a shape computation), so the ONNX exporter folds the tied kernel into one initializer.
+        self.register_buffer('phases', torch.ones(1, 1, 2, 2), persistent=False)
+
+    def forward(self, x):
+        if self.mode == 'bilinear':
+            return up2(self.p(x))
+        w = self.p.weight.transpose(0, 1) * self.phases                  # (cin, cout, 2, 2), phases tied
+        return F.conv_transpose2d(x, w, self.p.bias, stride=2)
 
 
 class StudentNet(nn.Module):
     """widths: channels at 1/2, 1/4, 1/8, 1/16 of the input resolution; blocks: ResBlocks per level."""
 
-    def __init__(self, widths=(12, 24, 48, 64), blocks=(0, 1, 1, 2), head_ch: int = 8):
+    def __init__(self, widths=(12, 24, 48, 64), blocks=(0, 1, 1, 2), head_ch: int = 8, up: str = 'convT',
+                 head_up: str | None = None):
         super().__init__()
+        if up not in UP_MODES:
+            raise ValueError(f'model.up must be one of {UP_MODES}, got {up!r}')
+        head_up = head_up or up
+        if head_up not in HEAD_UP_MODES:
+            raise ValueError(f'model.head_up must be one of {HEAD_UP_MODES}, got {head_up!r}')
         w0, w1, w2, w3 = widths
         self.stem = conv_bn(4, w0, 2)                                    # 1/2
         self.e0 = nn.Sequential(*[ResBlock(w0) for _ in range(blocks[0])])
@@ -59,13 +102,14 @@ class StudentNet(nn.Module):
         self.e2 = nn.Sequential(*[ResBlock(w2) for _ in range(blocks[2])])
         self.d3 = conv_bn(w2, w3, 2)                                     # 1/16
         self.e3 = nn.Sequential(*[ResBlock(w3) for _ in range(blocks[3])])
-        self.u2 = Up(w3, w2)
+        self.u2 = Up(w3, w2, up)
         self.m2 = conv_bn(w2, w2)
-        self.u1 = Up(w2, w1)
+        self.u1 = Up(w2, w1, up)
         self.m1 = conv_bn(w1, w1)
-        self.u0 = Up(w1, w0)
+        self.u0 = Up(w1, w0, up)
         self.m0 = conv_bn(w0, w0)
-        self.uh = nn.ConvTranspose2d(w0, head_ch, 2, 2)                  # full resolution
+        # full resolution (convT keeps its original attribute so old checkpoints and exports stay byte-identical)
+        self.uh = nn.ConvTranspose2d(w0, head_ch, 2, 2) if head_up == 'convT' else UpHead(w0, head_ch, head_up)
         self.head = nn.Sequential(nn.Conv2d(head_ch + 4, head_ch, 3, 1, 1), nn.ReLU(inplace=True),
                                   nn.Conv2d(head_ch, 7, 3, 1, 1))
         with torch.no_grad():
@@ -93,7 +137,25 @@ class StudentNet(nn.Module):
 def build_model(cfg: dict) -> StudentNet:
     m = cfg.get('model', {})
     return StudentNet(tuple(m.get('widths', (12, 24, 48, 64))), tuple(m.get('blocks', (0, 1, 1, 2))),
-                      int(m.get('head_ch', 8)))
+                      int(m.get('head_ch', 8)), str(m.get('up', 'convT')), m.get('head_up'))
+
+
+def load_compatible(model: StudentNet, state: dict) -> list[str]:
+    """Loads a checkpoint's weights into `model`, converting ConvTranspose upsamplers to the bilinear ones: the 1x1
+    conv starts as the mean of the four ConvTranspose phases (what the transposed conv does on a flat patch), so a
+    fine-tune starts close to the old network. Returns the converted keys."""
+    sd = dict(state)
+    converted = []
+    own = model.state_dict()
+    for k in list(sd):
+        nk = k.replace('.t.', '.p.') if '.t.' in k else k.replace('uh.', 'uh.p.') if k.startswith('uh.') else k
+        if k not in own and nk != k and nk in own:
+            v = sd.pop(k)
+            # ConvTranspose weight (cin, cout, 2, 2) -> Conv 1x1 weight (cout, cin, 1, 1); biases carry over.
+            sd[nk] = v.mean(dim=(2, 3)).t()[:, :, None, None].contiguous() if v.dim() == 4 else v
+            converted.append(nk)
+    model.load_state_dict(sd)
+    return converted
 
 
 def count_params(model: nn.Module) -> int:

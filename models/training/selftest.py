@@ -23,6 +23,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from augment import _transform_sh, jpeg_like, warp  # noqa: E402
@@ -163,6 +164,32 @@ def test_priors_loader() -> None:
            'priors loader reads the dump-priors format', f'{[(i.id, i.group) for i in items]}')
 
 
+def test_upsamplers() -> None:
+    """The bilinear/nearest upsamplers and the ConvTranspose -> 1x1 conversion used to fine-tune old checkpoints."""
+    from model import StudentNet, UpHead, load_compatible, up2
+    torch.manual_seed(3)
+    # nearest head == 1x1 conv then nearest x2 (it is computed as a phase-tied ConvTranspose for ORT-wasm's sake)
+    h = UpHead(12, 8, 'nearest')
+    x = torch.randn(2, 12, 9, 7)
+    ref = F.interpolate(h.p(x), scale_factor=2.0, mode='nearest')
+    ok(torch.allclose(h(x), ref, atol=1e-5), 'nearest head = 1x1 conv + nearest x2', f'{float((h(x) - ref).abs().max()):.2e}')
+    # bilinear x2 keeps a ramp a ramp (shift-equivariant interpolation, the point of the change)
+    ramp = torch.arange(16.0).view(1, 1, 1, 16).expand(1, 1, 4, 16)
+    u = up2(ramp)[0, 0, 1, 2:-2]
+    ok(torch.allclose(u[1:] - u[:-1], torch.full_like(u[1:], 0.5)), 'bilinear x2 of a ramp is a ramp')
+    # converting a ConvTranspose checkpoint: the 1x1 conv is the phase mean, so each upsampler's output has the same
+    # spatial mean as before (away from the borders) and the network loads without missing keys
+    old = StudentNet().eval()
+    new = StudentNet(up='bilinear').eval()
+    conv = load_compatible(new, old.state_dict())
+    ok(sorted(conv) == ['u0.p.weight', 'u1.p.weight', 'u2.p.weight', 'uh.p.bias', 'uh.p.weight'], 'converted keys', str(conv))
+    y = torch.randn(1, 64, 8, 8)
+    a = old.u2.b(old.u2.t(y)).mean(dim=(2, 3))
+    b = up2(new.u2.b(new.u2.p(y))).mean(dim=(2, 3))
+    ok(torch.allclose(a, b, atol=0.05 * float(a.abs().max())), 'converted upsampler keeps the spatial mean',
+       f'{float((a - b).abs().max()):.3e}')
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument('--pack', type=Path, default=DEFAULT_PACK)
@@ -174,6 +201,7 @@ def main() -> None:
     test_jpeg()
     test_yale_pack(args.pack)
     test_priors_loader()
+    test_upsamplers()
     print(f'{len(FAILS)} failure(s)' if FAILS else 'all passed')
     sys.exit(1 if FAILS else 0)
 
