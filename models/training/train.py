@@ -15,6 +15,7 @@ import argparse
 import copy
 import json
 import math
+import os
 import shutil
 import subprocess
 import sys
@@ -29,7 +30,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from augment import TrainData, augment, cat_sources, prior_source, yale_source  # noqa: E402
 from common import DEFAULT_PACK, MANIFEST_PATH, REPO_ROOT, TRAINING_DIR, seed_everything, sha256_file, write_json  # noqa: E402
 from losses import (angle_deg, confidence_target, normal_loss, pal_loss, render, temporal_loss, wmean)  # noqa: E402
-from model import build_model, count_macs, count_params  # noqa: E402
+from model import build_model, count_macs, count_params, load_compatible  # noqa: E402
+
+RESUME_NAME = 'resume.pt'
 
 
 def load_config(path: Path) -> dict:
@@ -91,7 +94,7 @@ def normalise_albedo(batch: dict) -> tuple[torch.Tensor, torch.Tensor]:
     return (batch['albedo'] * k.view(-1, 1, 1, 1)).clamp(0, 1), batch['sh'] / k.view(-1, 1, 1)
 
 
-def compute_losses(model, batch: dict, cfg: dict) -> tuple[torch.Tensor, dict]:
+def compute_losses(model, batch: dict, cfg: dict, teacher=None) -> tuple[torch.Tensor, dict]:
     lc = cfg['loss']
     n, conf, alb = model(batch['input'])
     tn = batch['normal']
@@ -114,6 +117,13 @@ def compute_losses(model, batch: dict, cfg: dict) -> tuple[torch.Tensor, dict]:
     total = (lc['normal_face'] * parts['normal_face'] + lc['normal_sil'] * parts['normal_sil'] +
              lc['normal_ps'] * parts['normal_ps'] + lc['albedo'] * parts['albedo'] + lc['render'] * parts['render'] +
              lc['confidence'] * parts['confidence'] + lc['temporal'] * parts['temporal'])
+    if teacher is not None:
+        # Distillation from the previous stage's network (config "distill"): dense targets everywhere in the person,
+        # so a changed architecture (e.g. new upsamplers) relearns in hundreds of steps instead of a GPU run.
+        with torch.no_grad():
+            t_n, _, t_alb = teacher(batch['input'])
+        parts['distill'] = normal_loss(n, t_n, w_r) + 0.5 * wmean((alb - t_alb).abs().mean(1, keepdim=True), w_r)
+        total = total + cfg['distill']['weight'] * parts['distill']
     return total, {k: float(v.detach()) for k, v in parts.items()}
 
 
@@ -215,10 +225,24 @@ def main() -> None:
     ap.add_argument('--steps', type=int, help='override optim.steps (smoke tests)')
     ap.add_argument('--no-export', action='store_true',
                     help='skip the ONNX export (export later with torch 1.13: export_onnx.py --checkpoint)')
+    ap.add_argument('--seed', type=int, help='override the config seed (noise band of a schedule)')
+    ap.add_argument('--prev-stage', type=Path,
+                    help='checkpoint of the previous stage: replaces init_checkpoint (and distill.checkpoint)')
+    ap.add_argument('--resume', action='store_true',
+                    help=f'continue from OUT/{RESUME_NAME} if present; save it every checkpoint_every steps')
+    ap.add_argument('--max-seconds', type=float,
+                    help='stop this invocation after N s (with --resume: state saved, exit code 3; the schedule is '
+                         'by steps, so a resumed run is the same run)')
     args = ap.parse_args()
     cfg = load_config(args.config)
     if args.steps:
         cfg['optim']['steps'] = args.steps
+    if args.seed is not None:
+        cfg['seed'] = args.seed
+    if args.prev_stage:
+        cfg['init_checkpoint'] = str(args.prev_stage.resolve())
+        if cfg.get('distill'):
+            cfg['distill']['checkpoint'] = str(args.prev_stage.resolve())
     out = args.out or (TRAINING_DIR / 'runs' / cfg['name'])
     out.mkdir(parents=True, exist_ok=True)
     ensure_pack(args.pack, not args.no_build)
@@ -231,7 +255,14 @@ def main() -> None:
     if device.type == 'cuda':
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
-        torch.backends.cudnn.benchmark = True
+        if cfg.get('deterministic', False):
+            # Same GPU + same torch -> same weights (two runs of the stage-1 command can then be compared exactly).
+            os.environ.setdefault('CUBLAS_WORKSPACE_CONFIG', ':4096:8')
+            torch.backends.cudnn.benchmark = False
+            torch.backends.cudnn.deterministic = True
+            torch.use_deterministic_algorithms(True, warn_only=True)
+        else:
+            torch.backends.cudnn.benchmark = True
     seed_everything(cfg['seed'])
     d = TrainData(args.pack, device)
     print(f'[Train] {cfg["name"]} on {device}: {len(d.prior_train_idx)} prior train items ({len(d.pairs)} pairs), '
@@ -243,11 +274,21 @@ def main() -> None:
     if cfg.get('init_checkpoint'):
         # Fine-tuning stage: start from a committed checkpoint (e.g. the GPU run) instead of random weights.
         ck = torch.load(REPO_ROOT / cfg['init_checkpoint'], map_location='cpu')
-        model.load_state_dict(ck['model'])
-        print(f'[Train] initialised from {cfg["init_checkpoint"]} ({ck.get("steps")} steps)')
+        converted = load_compatible(model, ck['model'])
+        print(f'[Train] initialised from {cfg["init_checkpoint"]} ({ck.get("steps")} steps)'
+              + (f'; upsamplers converted to {cfg["model"]["up"]}: {converted}' if converted else ''))
     ema = copy.deepcopy(model).eval()
     for p in ema.parameters():
         p.requires_grad_(False)
+    teacher = None
+    if cfg.get('distill'):
+        tk = torch.load(REPO_ROOT / cfg['distill']['checkpoint'], map_location='cpu')
+        teacher = build_model(tk['config'])
+        load_compatible(teacher, tk['model'])
+        teacher = teacher.to(device).eval()
+        for p in teacher.parameters():
+            p.requires_grad_(False)
+        print(f'[Train] distilling from {cfg["distill"]["checkpoint"]} (weight {cfg["distill"]["weight"]})')
     oc = cfg['optim']
     opt = torch.optim.AdamW(model.parameters(), lr=oc['lr'], weight_decay=oc['weight_decay'])
     steps = oc['steps']
@@ -265,7 +306,21 @@ def main() -> None:
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: min(1.0, (s + 1) / oc['warmup']) * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * progress(s)))))
     gen = torch.Generator(device=device).manual_seed(cfg['seed'])
-    log = open(out / 'log.jsonl', 'w')
+    start = 1
+    resume_path = out / RESUME_NAME
+    if args.resume and resume_path.exists():
+        st = torch.load(resume_path, map_location='cpu')
+        if st['config'] != cfg:
+            raise SystemExit(f'[Train] {resume_path} was written by another config: delete it or use another --out')
+        model.load_state_dict(st['model'])
+        ema.load_state_dict(st['ema'])
+        opt.load_state_dict(st['opt'])
+        sched.load_state_dict(st['sched'])
+        gen.set_state(st['gen'])
+        torch.set_rng_state(st['torch_rng'])
+        start = st['step'] + 1
+        print(f'[Train] resumed from {resume_path} at step {st["step"]}')
+    log = open(out / 'log.jsonl', 'a' if start > 1 else 'w')
     print(f'[Train] model: {count_params(model)} params, {count_macs(build_model(cfg), cfg["data"]["size"]) / 1e6:.1f} M MACs')
     if cfg.get('freeze_bn'):
         # Small fine-tuning batches must not re-estimate BatchNorm statistics (only the EMA copy is ever switched
@@ -274,10 +329,19 @@ def main() -> None:
             if isinstance(mod, torch.nn.BatchNorm2d):
                 mod.eval()
     acc: dict[str, float] = {}
-    step = 0
-    for step in range(1, steps + 1):
+    step = start - 1
+
+    def save_resume(at: int) -> None:
+        tmp = resume_path.with_suffix('.tmp')
+        torch.save({'config': cfg, 'step': at, 'model': model.state_dict(), 'ema': ema.state_dict(),
+                    'opt': opt.state_dict(), 'sched': sched.state_dict(), 'gen': gen.get_state(),
+                    'torch_rng': torch.get_rng_state()}, tmp)
+        tmp.replace(resume_path)
+
+    t_invocation = time.time()
+    for step in range(start, steps + 1):
         batch = sample_batch(d, cfg, gen)
-        loss, parts = compute_losses(model, batch, cfg)
+        loss, parts = compute_losses(model, batch, cfg, teacher)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), oc['grad_clip'])
@@ -305,12 +369,21 @@ def main() -> None:
             print(f'[Train] step {step} loss {rec["total"]:.4f} face {rec["normal_face"]:.4f} ps {rec["normal_ps"]:.4f} '
                   f'render {rec["render"]:.4f} temporal {rec["temporal"]:.4f} {rec["elapsed_s"]}s'
                   + (f' | yale {ev["student_deg"]:.2f} deg (template {ev["template_deg"]:.2f})' if ev else ''))
+        if args.resume and step < steps and (step % int(cfg.get('checkpoint_every', 500)) == 0
+                                             or (args.max_seconds and time.time() - t_invocation > args.max_seconds)):
+            save_resume(step)
+            if args.max_seconds and time.time() - t_invocation > args.max_seconds:
+                print(f'[Train] --max-seconds reached at step {step}; state in {resume_path}: run again with --resume')
+                log.close()
+                sys.exit(3)
         if time_limit and progress(step) >= 1.0 and step < steps:
             print(f'[Train] time limit {time_limit}s reached at step {step}')
             rec = {'step': step, 'elapsed_s': round(time.time() - t0, 1), 'stopped': 'time_limit'}
             log.write(json.dumps(rec) + '\n')
             break
     train_s = time.time() - t0
+    if resume_path.exists() and step == steps:
+        resume_path.unlink()
     ema = ema.cpu()
     final = evaluate(ema.to(device), d, cfg)
     ema = ema.cpu()
