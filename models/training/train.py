@@ -234,6 +234,8 @@ def main() -> None:
                     help='stop this invocation after N s (with --resume: state saved, exit code 3; the schedule is '
                          'by steps, so a resumed run is the same run)')
     args = ap.parse_args()
+    if args.max_seconds and not args.resume:
+        ap.error('--max-seconds needs --resume (otherwise the stopped run could not be continued)')
     cfg = load_config(args.config)
     if args.steps:
         cfg['optim']['steps'] = args.steps
@@ -319,6 +321,7 @@ def main() -> None:
         gen.set_state(st['gen'])
         torch.set_rng_state(st['torch_rng'])
         start = st['step'] + 1
+        t0 = time.time() - st['elapsed_s']
         print(f'[Train] resumed from {resume_path} at step {st["step"]}')
     log = open(out / 'log.jsonl', 'a' if start > 1 else 'w')
     print(f'[Train] model: {count_params(model)} params, {count_macs(build_model(cfg), cfg["data"]["size"]) / 1e6:.1f} M MACs')
@@ -335,7 +338,7 @@ def main() -> None:
         tmp = resume_path.with_suffix('.tmp')
         torch.save({'config': cfg, 'step': at, 'model': model.state_dict(), 'ema': ema.state_dict(),
                     'opt': opt.state_dict(), 'sched': sched.state_dict(), 'gen': gen.get_state(),
-                    'torch_rng': torch.get_rng_state()}, tmp)
+                    'torch_rng': torch.get_rng_state(), 'elapsed_s': time.time() - t0}, tmp)
         tmp.replace(resume_path)
 
     t_invocation = time.time()
