@@ -1,0 +1,156 @@
+"""One command that retrains the shipped student from the data and checks it lands within noise of the committed one.
+
+    /usr/bin/python3 models/training/reproduce.py [--out models/training/runs/reproduce] [--install]
+    python3 models/training/reproduce.py --pack .traindata/pack.npz --no-build      # on a CUDA machine
+    /usr/bin/python3 models/training/reproduce.py --check DIR                        # compare an existing run only
+    /usr/bin/python3 models/training/reproduce.py --noise-seeds 11,12                # measure the noise band
+
+Stages (each is train.py with a committed config; the schedule is by steps, so an interrupted stage resumes
+bit-exactly with the same command: exit code 3 means "run me again", for machines that cap a command's wall time):
+  1. `configs/gpu_h100.json`: from random weights, 8,558 steps of batch 128 (~7 min on one H100, deterministic
+     cuDNN/cuBLAS); on this 2-core CPU it would take ~30 h, so without CUDA the committed stage-1 checkpoint
+     (results/gpu_h100/student.pt) is used instead and the report says so (`--stage1 train` forces training).
+  2. `configs/<SHIPPED_STAGE2>.json`: the CPU fine-tune that is models/student.onnx (starts from stage 1).
+
+The check compares the internal evaluation of every stage (held-out Yale B subjects: all lights and moderate ones;
+validation portraits: agreement with the face and silhouette priors) with the committed metrics.json, within
+TOLERANCE_DEG (the measured seed-to-seed spread, see NOISE below), and prints one line per number. Exit code 0:
+within noise; 1: outside; 3: a stage is unfinished (run again).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import REPO_ROOT, TRAINING_DIR  # noqa: E402
+
+CONFIGS = TRAINING_DIR / 'configs'
+RESULTS = TRAINING_DIR / 'results'
+STAGE1 = 'gpu_h100'
+SHIPPED_STAGE2 = 'finetune_motion_cpu'
+
+# Internal-eval numbers compared, in degrees. Tolerances: 3x the seed-to-seed standard deviation of the stage-2
+# schedule measured on this CPU (three seeds: results/noise_<stage2>.json), floored at 0.15 deg; stage 1 (GPU) has
+# never been run twice with different seeds, so it gets the same band doubled (it trains 40x longer from random
+# weights: its spread is larger, not smaller).
+METRICS = (('yale_all', 'student_deg'), ('yale_moderate', 'student_deg'),
+           ('prior_val', 'face_deg_vs_prior'), ('prior_val', 'sil_deg_vs_prior'))
+
+
+def tolerances(stage: str) -> dict[str, float]:
+    noise_file = RESULTS / f'noise_{SHIPPED_STAGE2}.json'
+    base = {f'{a}.{b}': 0.3 for a, b in METRICS}
+    if noise_file.exists():
+        sd = json.loads(noise_file.read_text())['std_deg']
+        base = {k: max(0.15, 3 * sd[k]) for k in base}
+    return {k: v * (2 if stage == STAGE1 else 1) for k, v in base.items()}
+
+
+def has_cuda() -> bool:
+    try:
+        import torch
+        return torch.cuda.is_available()
+    except ImportError:
+        return False
+
+
+def run_stage(config: str, out: Path, extra: list[str]) -> int:
+    if (out / 'metrics.json').exists() and not (out / 'resume.pt').exists():
+        print(f'[Reproduce] {config}: already complete in {out} (use a fresh --out to retrain)')
+        return 0
+    cmd = [sys.executable, str(TRAINING_DIR / 'train.py'), '--config', str(CONFIGS / f'{config}.json'),
+           '--out', str(out), '--resume', *extra]
+    print('[Reproduce] ' + ' '.join(cmd), flush=True)
+    return subprocess.call(cmd, cwd=REPO_ROOT)
+
+
+def compare(stage: str, run_dir: Path) -> bool:
+    mine = json.loads((run_dir / 'metrics.json').read_text())['eval']
+    ref = json.loads((RESULTS / stage / 'metrics.json').read_text())['eval']
+    tol = tolerances(stage)
+    ok = True
+    for a, b in METRICS:
+        k = f'{a}.{b}'
+        delta = mine[a][b] - ref[a][b]
+        inside = abs(delta) <= tol[k]
+        ok &= inside
+        print(f'[Reproduce] {stage:24s} {k:30s} committed {ref[a][b]:6.2f}  this run {mine[a][b]:6.2f}  '
+              f'delta {delta:+.2f} (tolerance {tol[k]:.2f})  {"ok" if inside else "OUTSIDE"}')
+    return ok
+
+
+def measure_noise(seeds: list[int], out: Path) -> None:
+    import statistics
+    runs = {'committed': json.loads((RESULTS / SHIPPED_STAGE2 / 'metrics.json').read_text())['eval']}
+    for seed in seeds:
+        d = out / f'seed_{seed}'
+        if not (d / 'metrics.json').exists():
+            rc = run_stage(SHIPPED_STAGE2, d, ['--seed', str(seed), '--no-export',
+                                               '--prev-stage', str(RESULTS / STAGE1 / 'student.pt')])
+            if rc != 0:
+                sys.exit(rc)
+        runs[f'seed_{seed}'] = json.loads((d / 'metrics.json').read_text())['eval']
+    values = {f'{a}.{b}': {name: ev[a][b] for name, ev in runs.items()} for a, b in METRICS}
+    report = {'stage': SHIPPED_STAGE2, 'seeds': seeds, 'values_deg': values,
+              'mean_deg': {k: statistics.mean(v.values()) for k, v in values.items()},
+              'std_deg': {k: statistics.stdev(v.values()) for k, v in values.items()}}
+    path = RESULTS / f'noise_{SHIPPED_STAGE2}.json'
+    path.write_text(json.dumps(report, indent=1) + '\n')
+    for k, v in values.items():
+        print(f'[Reproduce] {k:30s} ' + '  '.join(f'{n} {x:.2f}' for n, x in v.items()) +
+              f'  | std {report["std_deg"][k]:.3f}')
+    print(f'[Reproduce] wrote {path.relative_to(REPO_ROOT)}')
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--out', type=Path, default=TRAINING_DIR / 'runs' / 'reproduce')
+    ap.add_argument('--stage1', choices=('auto', 'train', 'committed'), default='auto',
+                    help='auto: train stage 1 when CUDA is available, else use the committed checkpoint')
+    ap.add_argument('--pack', type=Path)
+    ap.add_argument('--no-build', action='store_true')
+    ap.add_argument('--install', action='store_true', help='install the stage-2 ONNX as models/student.onnx')
+    ap.add_argument('--max-seconds', type=float, help='per invocation (passed to train.py; resume by re-running)')
+    ap.add_argument('--check', type=Path, help='only compare an existing --out folder')
+    ap.add_argument('--noise-seeds', help='comma-separated seeds: rerun stage 2 with each (from the committed stage 1) '
+                    f'and write results/noise_{SHIPPED_STAGE2}.json (the committed run is one more sample)')
+    args = ap.parse_args()
+    if args.noise_seeds:
+        measure_noise([int(v) for v in args.noise_seeds.split(',')], args.out / 'noise')
+        return
+
+    out = args.check or args.out
+    common = (['--pack', str(args.pack)] if args.pack else []) + (['--no-build'] if args.no_build else []) + \
+        (['--max-seconds', str(args.max_seconds)] if args.max_seconds else [])
+    train1 = args.stage1 == 'train' or (args.stage1 == 'auto' and has_cuda())
+    stage1_ck = out / 'stage1' / 'student.pt' if train1 else RESULTS / STAGE1 / 'student.pt'
+    if not args.check:
+        if train1:
+            rc = run_stage(STAGE1, out / 'stage1', common + ['--no-export'])
+            if rc != 0:
+                sys.exit(rc)
+        else:
+            print(f'[Reproduce] no CUDA: stage 1 is the committed checkpoint {stage1_ck.relative_to(REPO_ROOT)} '
+                  '(--stage1 train to train it here: ~30 h on 2 cores)')
+        rc = run_stage(SHIPPED_STAGE2, out / 'stage2',
+                       common + ['--prev-stage', str(stage1_ck)] + (['--install'] if args.install else []))
+        if rc != 0:
+            sys.exit(rc)
+    ok = True
+    if train1 or (out / 'stage1' / 'metrics.json').exists():
+        ok &= compare(STAGE1, out / 'stage1')
+    ok &= compare(SHIPPED_STAGE2, out / 'stage2')
+    mine = json.loads((out / 'stage2' / 'metrics.json').read_text())
+    ref = json.loads((RESULTS / SHIPPED_STAGE2 / 'metrics.json').read_text())
+    if mine.get('onnx_sha256') and mine['onnx_sha256'] == ref.get('onnx_sha256'):
+        print('[Reproduce] stage-2 ONNX is bit-identical to the committed one')
+    print('[Reproduce] ' + ('within noise' if ok else 'NOT within noise'))
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == '__main__':
+    main()
