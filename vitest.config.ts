@@ -8,7 +8,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], environment: 'node' } },
+      // Unit files run in parallel on two cores: the exhaustive equality tests (e.g. render-cpu-fast: 218 frames
+      // against the frozen reference) take 3-8 s there, over vitest's 5 s default. Correctness tests, not timed ones.
+      { test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], environment: 'node', testTimeout: 30_000 } },
       {
         test: {
           name: 'browser',
