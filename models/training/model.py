@@ -140,15 +140,20 @@ def build_model(cfg: dict) -> StudentNet:
                       int(m.get('head_ch', 8)), str(m.get('up', 'convT')), m.get('head_up'))
 
 
+def _one_by_one_key(key: str) -> str:
+    """Where a ConvTranspose upsampler's parameter lives in a model whose upsampler is a 1x1 conv (`.p`)."""
+    return 'uh.p.' + key[3:] if key.startswith('uh.') else key.replace('.t.', '.p.')
+
+
 def load_compatible(model: StudentNet, state: dict) -> list[str]:
-    """Loads a checkpoint's weights into `model`, converting ConvTranspose upsamplers to the bilinear ones: the 1x1
-    conv starts as the mean of the four ConvTranspose phases (what the transposed conv does on a flat patch), so a
-    fine-tune starts close to the old network. Returns the converted keys."""
+    """Loads a checkpoint's weights into `model`, converting ConvTranspose upsamplers to 1x1-conv ones (bilinear or
+    nearest): the 1x1 conv starts as the mean of the four ConvTranspose phases (what the transposed conv does on a
+    flat patch), so a fine-tune starts close to the old network. Returns the converted keys."""
     sd = dict(state)
     converted = []
     own = model.state_dict()
     for k in list(sd):
-        nk = k.replace('.t.', '.p.') if '.t.' in k else k.replace('uh.', 'uh.p.') if k.startswith('uh.') else k
+        nk = _one_by_one_key(k)
         if k not in own and nk != k and nk in own:
             v = sd.pop(k)
             # ConvTranspose weight (cin, cout, 2, 2) -> Conv 1x1 weight (cout, cin, 1, 1); biases carry over.
