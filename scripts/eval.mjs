@@ -19,6 +19,8 @@
  *     landmarks minus eyes, brows and lips; a central box when no face is found), overall and per group.
  * (d) A before/after grid per preset on a few portraits, and an overview grid (copied to docs/images/eval-grid.png).
  *
+ * --only yaleb,flicker,skin runs just those parts (skin includes the grids).
+ *
  * Output: report.json, report.md (embeds the PNGs), PNGs, all in --out.
  */
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -28,10 +30,15 @@ import {
   ROOT, decodeClip, launchChromium, openPage, parseArgs, round, startServer, table, writePngDataUrl,
 } from '../tests/bench/node-harness.mjs';
 
-const opts = parseArgs(process.argv.slice(2), { data: resolve(ROOT, process.env.RELIGHT_DATA ?? '../shared/data'), out: resolve(ROOT, 'eval-out'), quick: false });
+const opts = parseArgs(process.argv.slice(2), { data: resolve(ROOT, process.env.RELIGHT_DATA ?? '../shared/data'), out: resolve(ROOT, 'eval-out'), quick: false, only: '' });
 const DATA = resolve(opts.data);
 const OUT = resolve(opts.out);
 const quick = opts.quick;
+// --only yaleb,flicker,skin: run just those parts (skin includes the grids, which pick portraits by skin L*).
+const PARTS = ['yaleb', 'flicker', 'skin'];
+const only = opts.only ? opts.only.split(',').map((s) => s.trim()).filter(Boolean) : PARTS;
+for (const p of only) if (!PARTS.includes(p)) throw new Error(`[eval] --only: unknown part '${p}' (parts: ${PARTS.join(', ')})`);
+const want = (part) => only.includes(part);
 mkdirSync(OUT, { recursive: true });
 const WORK = join(OUT, 'work');
 mkdirSync(WORK, { recursive: true });
@@ -159,7 +166,9 @@ try {
   const png = async (name, dataUrl) => { writePngDataUrl(dataUrl, join(OUT, name)); report.figures[name.replace(/\.png$/, '')] = name; return name; };
 
   // ---- (a) Yale B
-  if (has('relight/extyaleb') && has('intrinsics/yaleb_photometric_stereo')) {
+  if (!want('yaleb')) {
+    note('Yale B not run (--only)');
+  } else if (has('relight/extyaleb') && has('intrinsics/yaleb_photometric_stereo')) {
     const split = yaleSplit();
     log(`Yale B (held out from training: ${split.heldOut.join(', ') || 'unknown'})`);
     const r = await page.evaluate(([a, b, o]) => globalThis.evaluation.yaleb(a, b, o),
@@ -208,8 +217,10 @@ try {
   }
 
   // ---- (b) Flicker
-  const clips = listClips();
-  if (clips.length) {
+  const clips = want('flicker') ? listClips() : [];
+  if (!want('flicker')) {
+    note('flicker not run (--only)');
+  } else if (clips.length) {
     const specs = clips.map((c, i) => {
       const d = decodeClip(c.path, join(WORK, `clip-${i}.rgba`), { frames: B.clipFrames, pixFmt: 'rgba' });
       return { name: c.name, url: server.serveFile(`clip-${i}.rgba`, d.path), widthPx: d.widthPx, heightPx: d.heightPx, frames: d.frames, fps: d.fps };
@@ -255,8 +266,10 @@ try {
   }
 
   // ---- (c) Skin tone under 'neutral', (d) grids
-  const { items, sets } = listPortraits();
-  if (items.length) {
+  const { items, sets } = want('skin') ? listPortraits() : { items: [], sets: {} };
+  if (!want('skin')) {
+    note('skin tone and grids not run (--only)');
+  } else if (items.length) {
     const preset = presets.includes('neutral') ? 'neutral' : presets[0];
     log(`skin dE2000: ${items.length} portraits (${Object.entries(sets).map(([k, v]) => `${k} ${v.used}/${v.files}`).join(', ')}), preset ${preset}`);
     const r = await page.evaluate(([x, p, m]) => globalThis.evaluation.skin(x, p, m), [items, preset, B.maxSide]);
@@ -301,8 +314,8 @@ try {
     const g = await page.evaluate(([x, p, o, m]) => globalThis.evaluation.grids(x, p, o, m, 220), [gridItems, presets, overview, B.maxSide]);
     for (const [p, d] of Object.entries(g.perPreset)) await png(`eval-grid-${p}.png`, d);
     await png('eval-grid.png', g.overview);
-    // The README's picture comes from full runs only (a --quick grid has fewer, smaller portraits).
-    if (!quick) {
+    // The README's picture comes from full runs into the default folder only (a --quick grid has fewer, smaller portraits).
+    if (!quick && OUT === resolve(ROOT, 'eval-out')) {
       mkdirSync(resolve(ROOT, 'docs/images'), { recursive: true });
       copyFileSync(join(OUT, 'eval-grid.png'), resolve(ROOT, 'docs/images/eval-grid.png'));
     }

@@ -14,7 +14,9 @@
  *   I_c(p) = albedo_c(p) * E_c(n_p) / pi
  * and neither the albedo nor the light's colour can be told apart from one frame (white balance is ambiguous).
  * We assume the albedo is locally chroma-constant and the source light roughly neutral: we fit ONE luminance
- * shading SH (9 coefficients, ridge on the non-DC terms) to the pixels' luminance, and a per-channel scale
+ * shading SH (9 coefficients, ridge on the non-DC terms) to the pixels' luminance (as albedo x shading when the
+ * geometry carries the student's albedo map, so a white shirt under a dark face is not read as light from below),
+ * and a per-channel scale
  * s_c = sum(w I_c) / sum(w L) that carries the skin's (albedo x light) chroma. The 9x3 SH returned is
  * s_c * x_k. The ratio divides by the LUMINANCE of that SH only, so the person's own colour is kept (dividing per
  * channel would grey the skin out), and the target light's colour is applied. A camera's colour cast is therefore
@@ -22,9 +24,11 @@
  *
  * Exposure convention: the frame is taken to be "well exposed" for its current light. The source shading is
  * normalised by its mean over the person (m_s), and the target irradiance by pi, so
- *   R_c(n) = (E_target,c(n) / pi) / (E_source(n) / m_s)
- * i.e. a target of uniform unit radiance (E = pi) flattens the shading but keeps the person's mean brightness;
- * twice that radiance doubles it. src/lighting normalises presets to that unit (mean irradiance over camera-facing
+ *   R_c(n) = g * (E_target,c(n) / pi) / (E_source(n) / m_s)
+ * with g (`exposureGain`) chosen so that the geometric mean of R over the person is the target's mean light; i.e.
+ * a target of uniform unit radiance (E = pi) flattens the shading but keeps the person's mean (log) brightness;
+ * twice that radiance doubles it. (Without g, mean(1 / E_source) > 1 / mean(E_source) brightened every face, most
+ * where the source shading varies most: x1.35 on the skin-tone eval, x1.66 for the darkest skin.) src/lighting normalises presets to that unit (mean irradiance over camera-facing
  * normals = pi); a bare directional light must go through `exposureNeutralSh` first.
  */
 import { SH_C0, SH_C1, SH_C2, SH_C3, SH_C4 } from '../core/sh.js';
@@ -54,6 +58,18 @@ export interface RelightParams {
   readonly minEstimateConfidence: number;
   /** Fewer usable pixels than this: no estimate (the caller keeps the previous one). */
   readonly minEstimatePixels: number;
+  /**
+   * When the geometry carries an albedo map (the student's), the source fit models each cell as
+   * albedo x shading instead of taking all the person to be one colour: without it a white shirt under a dark
+   * face reads as light from below, and the face is brightened (x2 for the darkest skin in the skin-tone eval).
+   */
+  readonly albedoAwareEstimate: boolean;
+  /** Albedo luminance floor in that fit, relative to its mean over the fitted cells. */
+  readonly albedoFloor: number;
+  /** Apply `RatioNormalisation.exposureGain` (keeps the person's mean brightness; off = the plain ratio). */
+  readonly exposureNeutralGain: boolean;
+  /** Bound of that gain's correction (x or / this). */
+  readonly maxExposureCorrection: number;
   /** Joint-bilateral range sigmas: guide = sqrt(linear luminance) (0..1) and mask (0..1). */
   readonly guideSigma: number;
   readonly maskSigma: number;
@@ -78,6 +94,10 @@ export const DEFAULT_RELIGHT_PARAMS: Readonly<RelightParams> = Object.freeze({
   minEstimateMask: 0.9,
   minEstimateConfidence: 0.3,
   minEstimatePixels: 64,
+  albedoAwareEstimate: true,
+  albedoFloor: 0.05,
+  exposureNeutralGain: true,
+  maxExposureCorrection: 2,
   guideSigma: 0.08,
   maskSigma: 0.15,
   maskEpsilon: 1 / 512,
@@ -399,15 +419,36 @@ export function estimateSourceLighting(
   const b = new Float64Array(9);
   let sw = 0, swL = 0, swR = 0, swG = 0, swB = 0, swLL = 0, count = 0;
   const nrm = geometry.normals, conf = geometry.confidence, gd = guide.data;
-  for (let p = 0; p < n; p++) {
-    if (!(gd[p * 4 + 3]! >= params.minEstimateMask)) continue;
-    const w = conf[p]!;
-    if (!(w >= params.minEstimateConfidence)) continue;
+  const usable = (p: number): boolean => {
+    if (!(gd[p * 4 + 3]! >= params.minEstimateMask) || !(conf[p]! >= params.minEstimateConfidence)) return false;
     const nx = nrm[p * 3]!, ny = nrm[p * 3 + 1]!, nz = nrm[p * 3 + 2]!;
-    if (nx * nx + ny * ny + nz * nz < 0.25) continue;
+    return nx * nx + ny * ny + nz * nz >= 0.25;
+  };
+  // Albedo model: L_p = a_p * b(n_p).x with a_p the albedo luminance relative to its mean over the fitted cells
+  // (so x keeps the scale of a plain luminance fit, and the albedo's unknown global scale cancels).
+  const alb = params.albedoAwareEstimate && geometry.albedo && geometry.albedo.length === n * 3 ? geometry.albedo : null;
+  let albedoMean = 0;
+  if (alb) {
+    let sa = 0, swa = 0;
+    for (let p = 0; p < n; p++) {
+      if (!usable(p)) continue;
+      sa += conf[p]! * luminance(alb[p * 3]!, alb[p * 3 + 1]!, alb[p * 3 + 2]!);
+      swa += conf[p]!;
+    }
+    albedoMean = swa > 0 ? sa / swa : 0;
+  }
+  const useAlbedo = alb !== null && albedoMean > 1e-6;
+  for (let p = 0; p < n; p++) {
+    if (!usable(p)) continue;
+    const w = conf[p]!;
+    const nx = nrm[p * 3]!, ny = nrm[p * 3 + 1]!, nz = nrm[p * 3 + 2]!;
     const r = gd[p * 4]!, g = gd[p * 4 + 1]!, bb = gd[p * 4 + 2]!;
     const L = luminance(r, g, bb);
     basisInto(nx, ny, nz, b);
+    if (useAlbedo) {
+      const a = Math.max(params.albedoFloor, luminance(alb![p * 3]!, alb![p * 3 + 1]!, alb![p * 3 + 2]!) / albedoMean);
+      for (let i = 0; i < 9; i++) b[i] = b[i]! * a;
+    }
     // Lower triangle of M += w b b^T, row by row (45 products).
     let o = 0;
     for (let i = 0; i < 9; i++) {
@@ -466,6 +507,13 @@ export interface RatioNormalisation {
   readonly sourceFloorAbs: number;
   /** The target's mean irradiance over the person's normals / pi, per channel, clamped: the "average light". */
   readonly meanRatio: [number, number, number];
+  /**
+   * Multiplies every person ratio (R = gain * E_t / pi / (E_s / m_s)) so that the person's geometric-mean
+   * luminance gain equals the target's mean light (meanRatio's luminance): 1 for an exposure-neutral preset at
+   * intensity 1. Without it the mean of E_t / E_s over the person is above 1 whenever the source shading varies
+   * (Jensen), and the darkest cells (shadowed side, dark skin under a bright shirt) pull it up most.
+   */
+  readonly exposureGain: number;
 }
 
 /**
@@ -525,11 +573,52 @@ export function shadingNormalisation(
   }
   const meanSource = ss / sw;
   const clampR = (v: number) => Math.min(params.ratioMax, Math.max(params.ratioMin, v / (Math.PI * sw)));
-  return {
-    meanSource,
-    sourceFloorAbs: params.sourceFloor * meanSource,
-    meanRatio: [clampR(tr), clampR(tg), clampR(tb)],
-  };
+  const meanRatio: [number, number, number] = [clampR(tr), clampR(tg), clampR(tb)];
+  const sourceFloorAbs = params.sourceFloor * meanSource;
+  const exposureGain = params.exposureNeutralGain
+    ? personExposureGain(geometry, guide, lum, t, meanSource, sourceFloorAbs, luminance(...meanRatio), params)
+    : 1;
+  return { meanSource, sourceFloorAbs, meanRatio, exposureGain };
+}
+
+/**
+ * The exposure gain of `RatioNormalisation`: g with exp(mean_w log clamp(g * R_lum)) = want over the person
+ * (w = confidence x mask, cells with a normal), R_lum the luminance ratio computeRatioMap would produce with g = 1.
+ * Solved by fixed-point steps (the clamps make it non-linear; at most 12, to 1e-4); bounded to [1/maxExposureCorrection, max].
+ */
+function personExposureGain(
+  geometry: GeometryMaps, guide: LowResGuide, lum: Float64Array, t: Float64Array, meanSource: number,
+  floorAbs: number, want: number, params: Readonly<RelightParams>,
+): number {
+  const n = geometry.widthPx * geometry.heightPx;
+  const e = new Float64Array(3);
+  const ws: number[] = [], rs: number[] = [];
+  const k = meanSource / Math.PI;
+  for (let p = 0; p < n; p++) {
+    const w = Math.min(1, Math.max(0, geometry.confidence[p]!)) * guide.data[p * 4 + 3]!;
+    if (!(w > 0)) continue;
+    const nx = geometry.normals[p * 3]!, ny = geometry.normals[p * 3 + 1]!, nz = geometry.normals[p * 3 + 2]!;
+    if (nx * nx + ny * ny + nz * nz < 0.25) continue;
+    evalRgbInto(t, nx, ny, nz, e);
+    const r = luminance(Math.max(e[0]!, 0), Math.max(e[1]!, 0), Math.max(e[2]!, 0)) * k / Math.max(evalLum9(lum, nx, ny, nz), floorAbs);
+    ws.push(w);
+    rs.push(r);
+  }
+  if (!ws.length || !(want > 0)) return 1;
+  const lo = params.ratioMin, hi = params.ratioMax, cap = params.maxExposureCorrection;
+  let g = 1;
+  for (let it = 0; it < 12; it++) {
+    let sw = 0, sl = 0;
+    for (let i = 0; i < ws.length; i++) {
+      sw += ws[i]!;
+      sl += ws[i]! * Math.log(Math.min(hi, Math.max(lo, g * rs[i]!)));
+    }
+    const next = Math.min(cap, Math.max(1 / cap, g * want / Math.exp(sl / sw)));
+    const done = Math.abs(next - g) < 1e-4 * g;
+    g = next;
+    if (done) break;
+  }
+  return g;
 }
 
 /**
@@ -575,7 +664,7 @@ export function computeRatioMap(
   const R = out && out.length === n * 3 ? out : new Float32Array(n * 3);
   const lum = f64(sourceLum), t = f64(targetSh), e = new Float64Array(3);
   const [mr, mg, mb] = norm.meanRatio;
-  const k = norm.meanSource / Math.PI;
+  const k = (norm.meanSource * norm.exposureGain) / Math.PI;
   const lo = params.ratioMin, hi = params.ratioMax, floor = norm.sourceFloorAbs;
   for (let p = 0; p < n; p++) {
     const c0 = geometry.confidence[p]!;

@@ -367,7 +367,7 @@ export class WebGpuRenderer implements Renderer {
     for (let k = 0; k < 9; k++) {
       f[P_SH + k * 4] = t[k * 3]!; f[P_SH + k * 4 + 1] = t[k * 3 + 1]!; f[P_SH + k * 4 + 2] = t[k * 3 + 2]!; f[P_SH + k * 4 + 3] = sourceLum[k]!;
     }
-    f.set([...norm.meanRatio, norm.meanSource / Math.PI], P_MEAN);
+    f.set([...norm.meanRatio, (norm.meanSource * norm.exposureGain) / Math.PI], P_MEAN);
     f.set([...backgroundMultiplier(lighting.background, lighting.backgroundDim, norm.meanRatio), Math.min(1, Math.max(0, lighting.strength))], P_BG);
     f.set([prm.ratioMin, prm.ratioMax, norm.sourceFloorAbs, prm.highlightKnee], P_RATIO);
     f.set([1 / (prm.guideSigma * prm.guideSigma), 1 / (prm.maskSigma * prm.maskSigma), prm.maskEpsilon, 0], P_JBU);
