@@ -70,6 +70,11 @@ export interface RelightParams {
   readonly exposureNeutralGain: boolean;
   /** Bound of that gain's correction (x or / this). */
   readonly maxExposureCorrection: number;
+  /**
+   * Frames wider than this evaluate the joint-bilateral upsampling at every other column and interpolate the rest
+   * (CPU renderer only: at 1280x720 the upsampling is most of a CPU frame). Infinity = every column.
+   */
+  readonly upsampleFullWidthMaxPx: number;
   /** Joint-bilateral range sigmas: guide = sqrt(linear luminance) (0..1) and mask (0..1). */
   readonly guideSigma: number;
   readonly maskSigma: number;
@@ -98,6 +103,7 @@ export const DEFAULT_RELIGHT_PARAMS: Readonly<RelightParams> = Object.freeze({
   albedoFloor: 0.05,
   exposureNeutralGain: true,
   maxExposureCorrection: 2,
+  upsampleFullWidthMaxPx: 960,
   guideSigma: 0.08,
   maskSigma: 0.15,
   maskEpsilon: 1 / 512,
@@ -775,6 +781,8 @@ interface CompositeLayout {
   readonly rowMask: Float64Array;
   readonly rowGuide: Float64Array;
   readonly rowMul: Float64Array;
+  /** The upsampled ratio (3 per pixel) at the evaluated columns of a stride-2 row (see upsampleRuns). */
+  readonly rowRatio: Float64Array;
   /** The row's foreground runs (pixels that are not background, m < eps): start, end pairs. */
   readonly runs: Int32Array;
 }
@@ -819,7 +827,7 @@ function compositeLayoutFor(W: number, H: number, gw: number, gh: number, mW: nu
     taps: new Float64Array(gw * gh * 5),
     bgLut: new Uint8Array(768),
     maskHRows: [new Float64Array(W), new Float64Array(W)], maskHRowIdx: new Int32Array(2), maskHRowRange: new Int32Array(4),
-    rowMask: new Float64Array(W), rowGuide: new Float64Array(W), rowMul: new Float64Array(W * 3),
+    rowMask: new Float64Array(W), rowGuide: new Float64Array(W), rowMul: new Float64Array(W * 3), rowRatio: new Float64Array(W * 3),
     runs: new Int32Array(W + 2),
   };
   return compositeLayout;
@@ -883,6 +891,7 @@ export function compositeFrame(inp: CompositeInputs, dst: PixelBuffer, params: R
     strength: s, bR, bG, bB, bgMr: 1 + s * bR, bgMg: 1 + s * bG, bgMb: 1 + s * bB,
   };
   const { rowMask, rowGuide, rowMul, runs } = L;
+  const colStride = W > params.upsampleFullWidthMaxPx ? 2 : 1;
   if (src.kind === 'rgba8' && dst.kind === 'rgba8') {
     const sIn = src.data, dOut = dst.data;
     // Background (m < eps) tables; only when the background is not brightened (else the soft clip may apply).
@@ -915,7 +924,7 @@ export function compositeFrame(inp: CompositeInputs, dst: PixelBuffer, params: R
       }
       // The foreground.
       guideRunsRgba8(sIn, o, rowMask, runs, nRuns, k.eps, rowGuide);
-      upsampleRuns(L, y, rowMask, rowGuide, runs, nRuns, k, rowMul);
+      upsampleRuns(L, y, rowMask, rowGuide, runs, nRuns, k, rowMul, colStride);
       for (let r = 0; r < nRuns; r++) shadeSpanRgba8(sIn, dOut, o, runs[r * 2]!, runs[r * 2 + 1]!, rowMask, rowMul, k);
     }
   } else {
@@ -929,7 +938,7 @@ export function compositeFrame(inp: CompositeInputs, dst: PixelBuffer, params: R
           rowGuide[x] = guideValue(px[0]!, px[1]!, px[2]!);
         }
       }
-      upsampleRuns(L, y, rowMask, rowGuide, runs, nRuns, k, rowMul);
+      upsampleRuns(L, y, rowMask, rowGuide, runs, nRuns, k, rowMul, colStride);
       for (let x = 0, run = 0; x < W; x++) {
         while (run < nRuns && runs[run * 2 + 1]! <= x) run++;
         const i = y * W + x;
@@ -1040,48 +1049,84 @@ function guideRunsRgba8(d: Uint8Array | Uint8ClampedArray, o: number, rowMask: F
  * (Sharing the tap loads between two neighbouring pixels that read the same taps was tried: slower in V8, which
  * then spills the doubled accumulators.)
  */
+/**
+ * The joint-bilateral multipliers of one row's foreground runs. `colStride` 2 (frames wider than
+ * `RelightParams.upsampleFullWidthMaxPx`) evaluates every other column and each run's last, then gives a skipped
+ * column the mean of its two neighbours (both in the foreground; else it is evaluated too): about half the work,
+ * a 2-pixel resolution for the light's edges, which come from a 128-pixel geometry grid and a 256-pixel mask.
+ */
 function upsampleRuns(
   L: CompositeLayout, y: number, rowMask: Float64Array, rowGuide: Float64Array, runs: Int32Array, nRuns: number,
-  k: CompositeConstants, out: Float64Array,
+  k: CompositeConstants, out: Float64Array, colStride = 1,
+): void {
+  for (let r = 0; r < nRuns; r++) {
+    const x0 = runs[r * 2]!, e = runs[r * 2 + 1]!;
+    if (colStride === 1 || e - x0 < 3) {
+      upsampleSpan(L, y, rowMask, rowGuide, x0, e, 1, k, out, null);
+      continue;
+    }
+    const R = L.rowRatio;
+    upsampleSpan(L, y, rowMask, rowGuide, x0, e, 2, k, out, R);
+    if ((e - 1 - x0) % 2 === 1) upsampleSpan(L, y, rowMask, rowGuide, e - 1, e, 1, k, out, R);
+    const { eps, strength: s, bR, bG, bB } = k;
+    for (let x = x0 + 1; x < e - 1; x += 2) {
+      const m = rowMask[x]!;
+      if (!(m >= eps)) continue;
+      if (rowMask[x - 1]! >= eps && rowMask[x + 1]! >= eps) {
+        // The neighbours' upsampled ratio, with this pixel's own mask (the silhouette's ramp stays per pixel).
+        const im = 1 - m;
+        out[x * 3] = 1 + s * (m * (0.5 * (R[x * 3 - 3]! + R[x * 3 + 3]!) - 1) + im * bR);
+        out[x * 3 + 1] = 1 + s * (m * (0.5 * (R[x * 3 - 2]! + R[x * 3 + 4]!) - 1) + im * bG);
+        out[x * 3 + 2] = 1 + s * (m * (0.5 * (R[x * 3 - 1]! + R[x * 3 + 5]!) - 1) + im * bB);
+      } else {
+        upsampleSpan(L, y, rowMask, rowGuide, x, x + 1, 1, k, out, null);
+      }
+    }
+  }
+}
+
+/** The multipliers at x = x0, x0 + step, ... < e of row y (the 3x3 joint-bilateral taps; see compositeFrame). */
+function upsampleSpan(
+  L: CompositeLayout, y: number, rowMask: Float64Array, rowGuide: Float64Array, x0: number, e: number, step: number,
+  k: CompositeConstants, out: Float64Array, ratioOut: Float64Array | null = null,
 ): void {
   const taps = L.taps, colIdx = L.colIdx, colW = L.colW;
   const ry0 = L.rowIdx[y * 3]!, ry1 = L.rowIdx[y * 3 + 1]!, ry2 = L.rowIdx[y * 3 + 2]!;
   const wy0 = L.rowW[y * 3]!, wy1 = L.rowW[y * 3 + 1]!, wy2 = L.rowW[y * 3 + 2]!;
   const { eps, invSg2, invSm2, strength: s, bR, bG, bB } = k;
-  for (let r = 0; r < nRuns; r++) {
-    for (let x = runs[r * 2]!, e = runs[r * 2 + 1]!; x < e; x++) {
-      const m = rowMask[x]!;
-      if (!(m >= eps)) continue;
-      const c0 = colIdx[x * 3]!, c1 = colIdx[x * 3 + 1]!, c2 = colIdx[x * 3 + 2]!;
-      const gv = rowGuide[x]!;
-      const wx0 = colW[x * 3]!, wx1 = colW[x * 3 + 1]!, wx2 = colW[x * 3 + 2]!;
-      let q = ry0 + c0, w = wx0 * wy0 * rangeWeight(gv, m, taps, q, invSg2, invSm2);
-      let sw = 0 + w, ar = 0 + w * taps[q + 2]!, ag = 0 + w * taps[q + 3]!, ab = 0 + w * taps[q + 4]!;
-      q = ry0 + c1; w = wx1 * wy0 * rangeWeight(gv, m, taps, q, invSg2, invSm2);
-      sw += w; ar += w * taps[q + 2]!; ag += w * taps[q + 3]!; ab += w * taps[q + 4]!;
-      q = ry0 + c2; w = wx2 * wy0 * rangeWeight(gv, m, taps, q, invSg2, invSm2);
-      sw += w; ar += w * taps[q + 2]!; ag += w * taps[q + 3]!; ab += w * taps[q + 4]!;
-      q = ry1 + c0; w = wx0 * wy1 * rangeWeight(gv, m, taps, q, invSg2, invSm2);
-      sw += w; ar += w * taps[q + 2]!; ag += w * taps[q + 3]!; ab += w * taps[q + 4]!;
-      q = ry1 + c1; w = wx1 * wy1 * rangeWeight(gv, m, taps, q, invSg2, invSm2);
-      sw += w; ar += w * taps[q + 2]!; ag += w * taps[q + 3]!; ab += w * taps[q + 4]!;
-      q = ry1 + c2; w = wx2 * wy1 * rangeWeight(gv, m, taps, q, invSg2, invSm2);
-      sw += w; ar += w * taps[q + 2]!; ag += w * taps[q + 3]!; ab += w * taps[q + 4]!;
-      q = ry2 + c0; w = wx0 * wy2 * rangeWeight(gv, m, taps, q, invSg2, invSm2);
-      sw += w; ar += w * taps[q + 2]!; ag += w * taps[q + 3]!; ab += w * taps[q + 4]!;
-      q = ry2 + c1; w = wx1 * wy2 * rangeWeight(gv, m, taps, q, invSg2, invSm2);
-      sw += w; ar += w * taps[q + 2]!; ag += w * taps[q + 3]!; ab += w * taps[q + 4]!;
-      q = ry2 + c2; w = wx2 * wy2 * rangeWeight(gv, m, taps, q, invSg2, invSm2);
-      sw += w; ar += w * taps[q + 2]!; ag += w * taps[q + 3]!; ab += w * taps[q + 4]!;
-      const im = 1 - m;
-      out[x * 3] = 1 + s * (m * (ar / sw - 1) + im * bR);
-      out[x * 3 + 1] = 1 + s * (m * (ag / sw - 1) + im * bG);
-      out[x * 3 + 2] = 1 + s * (m * (ab / sw - 1) + im * bB);
-    }
+  for (let x = x0; x < e; x += step) {
+    const m = rowMask[x]!;
+    if (!(m >= eps)) continue;
+    const c0 = colIdx[x * 3]!, c1 = colIdx[x * 3 + 1]!, c2 = colIdx[x * 3 + 2]!;
+    const gv = rowGuide[x]!;
+    const wx0 = colW[x * 3]!, wx1 = colW[x * 3 + 1]!, wx2 = colW[x * 3 + 2]!;
+    let q = ry0 + c0, w = wx0 * wy0 * rangeWeight(gv, m, taps, q, invSg2, invSm2);
+    let sw = 0 + w, ar = 0 + w * taps[q + 2]!, ag = 0 + w * taps[q + 3]!, ab = 0 + w * taps[q + 4]!;
+    q = ry0 + c1; w = wx1 * wy0 * rangeWeight(gv, m, taps, q, invSg2, invSm2);
+    sw += w; ar += w * taps[q + 2]!; ag += w * taps[q + 3]!; ab += w * taps[q + 4]!;
+    q = ry0 + c2; w = wx2 * wy0 * rangeWeight(gv, m, taps, q, invSg2, invSm2);
+    sw += w; ar += w * taps[q + 2]!; ag += w * taps[q + 3]!; ab += w * taps[q + 4]!;
+    q = ry1 + c0; w = wx0 * wy1 * rangeWeight(gv, m, taps, q, invSg2, invSm2);
+    sw += w; ar += w * taps[q + 2]!; ag += w * taps[q + 3]!; ab += w * taps[q + 4]!;
+    q = ry1 + c1; w = wx1 * wy1 * rangeWeight(gv, m, taps, q, invSg2, invSm2);
+    sw += w; ar += w * taps[q + 2]!; ag += w * taps[q + 3]!; ab += w * taps[q + 4]!;
+    q = ry1 + c2; w = wx2 * wy1 * rangeWeight(gv, m, taps, q, invSg2, invSm2);
+    sw += w; ar += w * taps[q + 2]!; ag += w * taps[q + 3]!; ab += w * taps[q + 4]!;
+    q = ry2 + c0; w = wx0 * wy2 * rangeWeight(gv, m, taps, q, invSg2, invSm2);
+    sw += w; ar += w * taps[q + 2]!; ag += w * taps[q + 3]!; ab += w * taps[q + 4]!;
+    q = ry2 + c1; w = wx1 * wy2 * rangeWeight(gv, m, taps, q, invSg2, invSm2);
+    sw += w; ar += w * taps[q + 2]!; ag += w * taps[q + 3]!; ab += w * taps[q + 4]!;
+    q = ry2 + c2; w = wx2 * wy2 * rangeWeight(gv, m, taps, q, invSg2, invSm2);
+    sw += w; ar += w * taps[q + 2]!; ag += w * taps[q + 3]!; ab += w * taps[q + 4]!;
+    const im = 1 - m;
+    const rr = ar / sw, rg = ag / sw, rb = ab / sw;
+    out[x * 3] = 1 + s * (m * (rr - 1) + im * bR);
+    out[x * 3 + 1] = 1 + s * (m * (rg - 1) + im * bG);
+    out[x * 3 + 2] = 1 + s * (m * (rb - 1) + im * bB);
+    if (ratioOut) { ratioOut[x * 3] = rr; ratioOut[x * 3 + 1] = rg; ratioOut[x * 3 + 2] = rb; }
   }
 }
 
-/** Range weight of the tap at `q` for a pixel with guide value gv and mask m: 1 / (1 + d^2)^2 + 1e-4. */
 function rangeWeight(gv: number, m: number, taps: Float64Array, q: number, invSg2: number, invSm2: number): number {
   const dg = gv - taps[q]!;
   const dm = m - taps[q + 1]!;
