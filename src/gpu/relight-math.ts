@@ -587,6 +587,9 @@ export function shadingNormalisation(
   return { meanSource, sourceFloorAbs, meanRatio, exposureGain };
 }
 
+/** Per-cell weights and log ratios of personExposureGain, reused across frames (grown to the geometry size). */
+let gainScratch = { w: new Float64Array(0), r: new Float64Array(0) };
+
 /**
  * The exposure gain of `RatioNormalisation`: g with exp(mean_w log clamp(g * R_lum)) = want over the person
  * (w = confidence x mask, cells with a normal), R_lum the luminance ratio computeRatioMap would produce with g = 1.
@@ -598,7 +601,9 @@ function personExposureGain(
 ): number {
   const n = geometry.widthPx * geometry.heightPx;
   const e = new Float64Array(3);
-  const ws: number[] = [], rs: number[] = [];
+  if (gainScratch.w.length < n) gainScratch = { w: new Float64Array(n), r: new Float64Array(n) };
+  const ws = gainScratch.w, rs = gainScratch.r;
+  let count = 0;
   const k = meanSource / Math.PI;
   for (let p = 0; p < n; p++) {
     const w = Math.min(1, Math.max(0, geometry.confidence[p]!)) * guide.data[p * 4 + 3]!;
@@ -607,24 +612,28 @@ function personExposureGain(
     if (nx * nx + ny * ny + nz * nz < 0.25) continue;
     evalRgbInto(t, nx, ny, nz, e);
     const r = luminance(Math.max(e[0]!, 0), Math.max(e[1]!, 0), Math.max(e[2]!, 0)) * k / Math.max(evalLum9(lum, nx, ny, nz), floorAbs);
-    ws.push(w);
-    rs.push(r);
+    ws[count] = w;
+    rs[count++] = Math.log(Math.max(r, 1e-12));
   }
-  if (!ws.length || !(want > 0)) return 1;
-  const lo = params.ratioMin, hi = params.ratioMax, cap = params.maxExposureCorrection;
-  let g = 1;
+  if (!count || !(want > 0)) return 1;
+  // In logs: log clamp(g r) = clamp(log g + log r, log lo, log hi), so the iterations need no Math.log per cell.
+  const lo = Math.log(params.ratioMin), hi = Math.log(params.ratioMax), cap = Math.log(params.maxExposureCorrection);
+  const lw = Math.log(want);
+  let sw = 0;
+  for (let i = 0; i < count; i++) sw += ws[i]!;
+  let lg = 0;
   for (let it = 0; it < 12; it++) {
-    let sw = 0, sl = 0;
-    for (let i = 0; i < ws.length; i++) {
-      sw += ws[i]!;
-      sl += ws[i]! * Math.log(Math.min(hi, Math.max(lo, g * rs[i]!)));
+    let sl = 0;
+    for (let i = 0; i < count; i++) {
+      const v = lg + rs[i]!;
+      sl += ws[i]! * (v < lo ? lo : v > hi ? hi : v);
     }
-    const next = Math.min(cap, Math.max(1 / cap, g * want / Math.exp(sl / sw)));
-    const done = Math.abs(next - g) < 1e-4 * g;
-    g = next;
+    const next = Math.min(cap, Math.max(-cap, lg + lw - sl / sw));
+    const done = Math.abs(next - lg) < 1e-4;
+    lg = next;
     if (done) break;
   }
-  return g;
+  return Math.exp(lg);
 }
 
 /**
