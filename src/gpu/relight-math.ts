@@ -66,6 +66,13 @@ export interface RelightParams {
   readonly albedoAwareEstimate: boolean;
   /** Albedo luminance floor in that fit, relative to its mean over the fitted cells. */
   readonly albedoFloor: number;
+  /**
+   * The student's albedo is contrast-compressed (PAL leaves its affine scale free): on validation portraits
+   * pred = 0.34 x target + 0.105, i.e. an offset of 0.26 of the mean prediction
+   * (models/training/calibrate_albedo.py -> results/albedo_calibration.json). The fit uses
+   * (pred / mean - albedoOffset) / (1 - albedoOffset) as the relative albedo. Must be < 1.
+   */
+  readonly albedoOffset: number;
   /** Apply `RatioNormalisation.exposureGain` (keeps the person's mean brightness; off = the plain ratio). */
   readonly exposureNeutralGain: boolean;
   /** Bound of that gain's correction (x or / this). */
@@ -101,6 +108,7 @@ export const DEFAULT_RELIGHT_PARAMS: Readonly<RelightParams> = Object.freeze({
   minEstimatePixels: 64,
   albedoAwareEstimate: true,
   albedoFloor: 0.05,
+  albedoOffset: 0.26,
   exposureNeutralGain: true,
   maxExposureCorrection: 2,
   upsampleFullWidthMaxPx: 960,
@@ -452,7 +460,8 @@ export function estimateSourceLighting(
     const L = luminance(r, g, bb);
     basisInto(nx, ny, nz, b);
     if (useAlbedo) {
-      const a = Math.max(params.albedoFloor, luminance(alb![p * 3]!, alb![p * 3 + 1]!, alb![p * 3 + 2]!) / albedoMean);
+      const rel = luminance(alb![p * 3]!, alb![p * 3 + 1]!, alb![p * 3 + 2]!) / albedoMean;
+      const a = Math.max(params.albedoFloor, (rel - params.albedoOffset) / (1 - params.albedoOffset));
       for (let i = 0; i < 9; i++) b[i] = b[i]! * a;
     }
     // Lower triangle of M += w b b^T, row by row (45 products).

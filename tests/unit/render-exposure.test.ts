@@ -14,12 +14,14 @@ import {
 import { directionFromAngles, directionalSh, sphereScene } from '../../src/gpu/synthetic-scene.js';
 
 const G = 48;
+/** Linear albedo of the dark half (the face); the lower half is 8x that (the shirt). */
+const DARK: [number, number, number] = [0.09, 0.06, 0.045];
 
 /** A sphere lit from the front and above whose lower half is 8x brighter albedo (a white shirt under dark skin). */
 function twoToneScene() {
   const W = 96, H = 96;
   const light = directionalSh(directionFromAngles(0, 20), [2.4, 2.4, 2.4], [0.4, 0.4, 0.4]);
-  const dark: [number, number, number] = [0.09, 0.06, 0.045];
+  const dark = DARK;
   const scene = sphereScene({ widthPx: W, heightPx: H, geometryWidthPx: G, geometryHeightPx: G, maskWidthPx: W, maskHeightPx: H, lightSh: light, albedo: dark, kind: 'linear', radius: 0.45, centreY: 0.5 });
   const lin = scene.frame.data as Float32Array;
   const BRIGHT = 8;
@@ -58,7 +60,8 @@ describe('source light fitted as albedo x shading', () => {
       }
       return { upper: su / nu, lower: sl / nl, spread: (Math.max(...all) - Math.min(...all)) / (su / nu) };
     };
-    const withAlbedo = halves(ratioOnPerson(geometry, guide, target, DEFAULT_RELIGHT_PARAMS).R);
+    const TRUE_ALBEDO = { ...DEFAULT_RELIGHT_PARAMS, albedoOffset: 0 };
+    const withAlbedo = halves(ratioOnPerson(geometry, guide, target, TRUE_ALBEDO).R);
     const without = halves(ratioOnPerson(geometry, guide, target, { ...DEFAULT_RELIGHT_PARAMS, albedoAwareEstimate: false }).R);
     // Same light in and out: nothing should change shape (cells straddling the albedo edge are box-averaged, hence 6%).
     expect(withAlbedo.upper / withAlbedo.lower).toBeGreaterThan(0.97);
@@ -66,6 +69,29 @@ describe('source light fitted as albedo x shading', () => {
     expect(withAlbedo.spread).toBeLessThan(0.15);
     // A one-colour fit reads the shirt as light from below and brightens the face relative to it.
     expect(without.upper / without.lower).toBeGreaterThan(1.5);
+  });
+
+  it("the student's contrast-compressed albedo (pred = target + offset) is undone by albedoOffset", () => {
+    const { scene, geometry, light, cy, H } = twoToneScene();
+    const guide = buildLowResGuide(scene.frame, scene.mask, G, G);
+    const target = exposureNeutralSh(light, geometry);
+    // pred = true + c with c = 0.26 of the mean prediction over the two equal halves: (1 + 8) / 2 = 4.5 -> c = 1.58.
+    const compressed = geometry.albedo!.map((v, i) => v + 1.58 * DARK[i % 3]!);
+    const g2: GeometryMaps = { ...geometry, albedo: compressed };
+    const ratio = (params: Readonly<RelightParams>) => {
+      const R = ratioOnPerson(g2, guide, target, params).R;
+      let su = 0, nu = 0, sl = 0, nl = 0;
+      for (let p = 0; p < G * G; p++) {
+        if (!(g2.confidence[p]! > 0) || g2.normals[p * 3 + 2]! < 0.3 || guide.data[p * 4 + 3]! < 0.99) continue;
+        const r = luminance(R[p * 3]!, R[p * 3 + 1]!, R[p * 3 + 2]!);
+        if (((Math.floor(p / G) + 0.5) * H) / G < cy) { su += r; nu++; } else { sl += r; nl++; }
+      }
+      return (su / nu) / (sl / nl);
+    };
+    const calibrated = ratio(DEFAULT_RELIGHT_PARAMS), raw = ratio({ ...DEFAULT_RELIGHT_PARAMS, albedoOffset: 0 });
+    console.log(`[render-exposure] compressed albedo: face / shirt ratio ${raw.toFixed(3)} taken as is, ${calibrated.toFixed(3)} with albedoOffset ${DEFAULT_RELIGHT_PARAMS.albedoOffset}`);
+    expect(raw).toBeGreaterThan(1.15);
+    expect(Math.abs(calibrated - 1)).toBeLessThan(Math.abs(raw - 1) / 2);
   });
 
   it('an albedo map of the wrong size or all zero is ignored (plain luminance fit)', () => {

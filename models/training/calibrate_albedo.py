@@ -1,0 +1,100 @@
+"""How the student's albedo output relates to its albedo targets, on data it was not trained on.
+
+    /usr/bin/python3 models/training/calibrate_albedo.py [--checkpoint results/finetune_motion_cpu/student.pt]
+
+PAL aligns the predicted albedo to its target with a per-sample affine colour map before the loss, so only the
+small unaligned term pins the albedo's absolute contrast: the output comes out compressed, roughly
+pred = alpha * target + beta with beta > 0 (dark skin and a white shirt end up closer than they are). The renderer
+fits the source light as albedo x shading (src/gpu/relight-math.ts, estimateSourceLighting), which needs relative
+albedo, so it undoes the offset: a = max(floor, pred / mean(pred) - offset). This script measures `offset` =
+beta / mean(pred) by weighted least squares of the predicted vs target albedo luminance per item, on
+  - the validation portraits (not trained on; target = image / the prior's shading, as in training), and
+  - the held-out Yale B subjects (target = photometric-stereo albedo, grey),
+and writes results/albedo_calibration.json. The renderer's `albedoOffset` is the portraits' median (the product
+sees portraits, not cropped Yale faces); the Yale number is a cross-check of the direction.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from augment import TrainData, augment, prior_source, yale_source  # noqa: E402
+from common import DEFAULT_PACK, REPO_ROOT, TRAINING_DIR, write_json  # noqa: E402
+from model import build_model, load_compatible  # noqa: E402
+
+LUMA = torch.tensor([0.2126, 0.7152, 0.0722]).view(1, 3, 1, 1)
+
+
+def fit(pred: torch.Tensor, target: torch.Tensor, w: torch.Tensor) -> list[dict]:
+    """Per item: weighted LS pred_lum = alpha * target_lum + beta; returns alpha, beta and beta / mean(pred)."""
+    p = (pred * LUMA).sum(1)
+    t = (target * LUMA).sum(1)
+    out = []
+    for i in range(len(p)):
+        wi = w[i, 0].flatten().double()
+        if float(wi.sum()) < 50:
+            continue
+        x, y = t[i].flatten().double(), p[i].flatten().double()
+        sw = wi.sum()
+        mx, my = (wi * x).sum() / sw, (wi * y).sum() / sw
+        cov = (wi * (x - mx) * (y - my)).sum() / sw
+        var = (wi * (x - mx) ** 2).sum() / sw
+        if float(var) <= 1e-9:
+            continue
+        alpha = float(cov / var)
+        beta = float(my - alpha * mx)
+        out.append({'alpha': alpha, 'beta': beta, 'offset': beta / float(my), 'mean_pred': float(my),
+                    'r': float(cov / (var.sqrt() * ((wi * (y - my) ** 2).sum() / sw).sqrt()))})
+    return out
+
+
+def summary(rows: list[dict]) -> dict:
+    return {'items': len(rows), **{f'median_{k}': float(np.median([r[k] for r in rows])) for k in ('alpha', 'beta', 'offset', 'r')},
+            'p25_offset': float(np.percentile([r['offset'] for r in rows], 25)),
+            'p75_offset': float(np.percentile([r['offset'] for r in rows], 75))}
+
+
+@torch.no_grad()
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--checkpoint', type=Path, default=TRAINING_DIR / 'results' / 'finetune_motion_cpu' / 'student.pt')
+    ap.add_argument('--pack', type=Path, default=DEFAULT_PACK)
+    ap.add_argument('--json', type=Path, default=TRAINING_DIR / 'results' / 'albedo_calibration.json')
+    args = ap.parse_args()
+    torch.set_num_threads(2)
+    ck = torch.load(args.checkpoint, map_location='cpu')
+    cfg = ck['config']
+    model = build_model(cfg)
+    load_compatible(model, ck['model'])
+    model.eval()
+    d = TrainData(args.pack, torch.device('cpu'))
+    portraits: list[dict] = []
+    for s in range(0, len(d.prior_val_idx), 32):
+        b = augment(prior_source(d, d.prior_val_idx[s:s + 32]), cfg, None, d.lights, train=False)
+        _, _, alb = model(b['input'])
+        portraits += fit(alb, b['albedo'], b['w_alb'])
+    yale: list[dict] = []
+    for s in range(0, len(d.yale_eval_img), 64):
+        sub = d.yale_eval_img[s:s + 64]
+        b = augment(yale_source(d, sub, cfg['data']['size']), cfg, None, d.lights, train=False)
+        _, _, alb = model(b['input'])
+        yale += fit(alb, b['albedo'], b['w_alb'])
+    report = {'checkpoint': str(args.checkpoint.relative_to(REPO_ROOT)) if args.checkpoint.is_absolute() else str(args.checkpoint),
+              'model': 'pred_lum = alpha * target_lum + beta per item (weighted by the albedo target weight); offset = beta / mean(pred)',
+              'validation_portraits': summary(portraits), 'heldout_yale': summary(yale)}
+    write_json(args.json, report)
+    for k in ('validation_portraits', 'heldout_yale'):
+        v = report[k]
+        print(f'[CalibrateAlbedo] {k:20s} items {v["items"]:4d}  alpha {v["median_alpha"]:.3f}  beta {v["median_beta"]:.3f}  '
+              f'offset {v["median_offset"]:.3f} (p25 {v["p25_offset"]:.3f}, p75 {v["p75_offset"]:.3f})  r {v["median_r"]:.2f}')
+    print(f'[CalibrateAlbedo] wrote {args.json}')
+
+
+if __name__ == '__main__':
+    main()
