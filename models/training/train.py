@@ -233,9 +233,12 @@ def main() -> None:
     ap.add_argument('--max-seconds', type=float,
                     help='stop this invocation after N s (with --resume: state saved, exit code 3; the schedule is '
                          'by steps, so a resumed run is the same run)')
+    ap.add_argument('--stop-at-step', type=int,
+                    help='stop this invocation after step N (with --resume: state saved, exit code 3); the schedule '
+                         'stays the full one (reproduce.py --stage1-prefix compares such a prefix with a committed log)')
     args = ap.parse_args()
-    if args.max_seconds and not args.resume:
-        ap.error('--max-seconds needs --resume (otherwise the stopped run could not be continued)')
+    if (args.max_seconds or args.stop_at_step) and not args.resume:
+        ap.error('--max-seconds / --stop-at-step need --resume (otherwise the stopped run could not be continued)')
     cfg = load_config(args.config)
     if args.steps:
         cfg['optim']['steps'] = args.steps
@@ -253,7 +256,7 @@ def main() -> None:
     device = torch.device('cuda' if want == 'cuda' and torch.cuda.is_available() else 'cpu')
     if want == 'cuda' and device.type != 'cuda':
         print('[Train] WARNING: config asks for CUDA, none available: running on CPU')
-    torch.set_num_threads(int(cfg.get('threads', 2)))
+    torch.set_num_threads(min(int(cfg.get('threads', 2)), os.cpu_count() or 1))   # no oversubscription
     if device.type == 'cuda':
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
@@ -331,14 +334,16 @@ def main() -> None:
         for mod in model.modules():
             if isinstance(mod, torch.nn.BatchNorm2d):
                 mod.eval()
-    acc: dict[str, float] = {}
+    # Loss sums of the current log window; kept across --resume so that a window split by an interruption still
+    # logs its mean over all its steps.
+    acc: dict[str, float] = dict(st.get('log_acc', {})) if start > 1 else {}
     step = start - 1
 
     def save_resume(at: int) -> None:
         tmp = resume_path.with_suffix('.tmp')
         torch.save({'config': cfg, 'step': at, 'model': model.state_dict(), 'ema': ema.state_dict(),
                     'opt': opt.state_dict(), 'sched': sched.state_dict(), 'gen': gen.get_state(),
-                    'torch_rng': torch.get_rng_state(), 'elapsed_s': time.time() - t0}, tmp)
+                    'torch_rng': torch.get_rng_state(), 'elapsed_s': time.time() - t0, 'log_acc': acc}, tmp)
         tmp.replace(resume_path)
 
     t_invocation = time.time()
@@ -372,11 +377,13 @@ def main() -> None:
             print(f'[Train] step {step} loss {rec["total"]:.4f} face {rec["normal_face"]:.4f} ps {rec["normal_ps"]:.4f} '
                   f'render {rec["render"]:.4f} temporal {rec["temporal"]:.4f} {rec["elapsed_s"]}s'
                   + (f' | yale {ev["student_deg"]:.2f} deg (template {ev["template_deg"]:.2f})' if ev else ''))
-        if args.resume and step < steps and (step % int(cfg.get('checkpoint_every', 500)) == 0
-                                             or (args.max_seconds and time.time() - t_invocation > args.max_seconds)):
+        stop_now = bool((args.max_seconds and time.time() - t_invocation > args.max_seconds)
+                        or (args.stop_at_step and step >= args.stop_at_step))
+        if args.resume and step < steps and (step % int(cfg.get('checkpoint_every', 500)) == 0 or stop_now):
             save_resume(step)
-            if args.max_seconds and time.time() - t_invocation > args.max_seconds:
-                print(f'[Train] --max-seconds reached at step {step}; state in {resume_path}: run again with --resume')
+            if stop_now:
+                why = '--stop-at-step' if args.stop_at_step and step >= args.stop_at_step else '--max-seconds'
+                print(f'[Train] {why} reached at step {step}; state in {resume_path}: run again with --resume')
                 log.close()
                 sys.exit(3)
         if time_limit and progress(step) >= 1.0 and step < steps:
