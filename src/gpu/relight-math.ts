@@ -16,8 +16,7 @@
  * We assume the albedo is locally chroma-constant and the source light roughly neutral: we fit ONE luminance
  * shading SH (9 coefficients, ridge on the non-DC terms) to the pixels' luminance (as albedo x shading when the
  * geometry carries the student's albedo map, so a white shirt under a dark face is not read as light from below),
- * and a per-channel scale
- * s_c = sum(w I_c) / sum(w L) that carries the skin's (albedo x light) chroma. The 9x3 SH returned is
+ * and a per-channel scale s_c = sum(w I_c) / sum(w L) that carries the skin's (albedo x light) chroma. The 9x3 SH returned is
  * s_c * x_k. The ratio divides by the LUMINANCE of that SH only, so the person's own colour is kept (dividing per
  * channel would grey the skin out), and the target light's colour is applied. A camera's colour cast is therefore
  * not removed by relighting; that is white balance, not lighting.
@@ -28,8 +27,9 @@
  * with g (`exposureGain`) chosen so that the geometric mean of R over the person is the target's mean light; i.e.
  * a target of uniform unit radiance (E = pi) flattens the shading but keeps the person's mean (log) brightness;
  * twice that radiance doubles it. (Without g, mean(1 / E_source) > 1 / mean(E_source) brightened every face, most
- * where the source shading varies most: x1.35 on the skin-tone eval, x1.66 for the darkest skin.) src/lighting normalises presets to that unit (mean irradiance over camera-facing
- * normals = pi); a bare directional light must go through `exposureNeutralSh` first.
+ * where the source shading varies most: x1.35 on the skin-tone eval, x1.66 for the darkest skin.) src/lighting
+ * normalises presets to that unit (mean irradiance over camera-facing normals = pi); a bare directional light must
+ * go through `exposureNeutralSh` first.
  */
 import { SH_C0, SH_C1, SH_C2, SH_C3, SH_C4 } from '../core/sh.js';
 import type { GeometryMaps, Mask } from '../core/types.js';
@@ -1062,12 +1062,6 @@ function guideRunsRgba8(d: Uint8Array | Uint8ClampedArray, o: number, rowMask: F
 }
 
 /**
- * The multipliers M of row `y` where m >= eps (elsewhere `out` keeps stale values, never read): the 3x3
- * joint-bilateral taps, unrolled, summed in the reference order (tap rows top to bottom, columns left to right).
- * (Sharing the tap loads between two neighbouring pixels that read the same taps was tried: slower in V8, which
- * then spills the doubled accumulators.)
- */
-/**
  * The joint-bilateral multipliers of one row's foreground runs. `colStride` 2 (frames wider than
  * `RelightParams.upsampleFullWidthMaxPx`) evaluates every other column and each run's last, then gives a skipped
  * column the mean of its two neighbours (both in the foreground; else it is evaluated too): about half the work,
@@ -1103,7 +1097,13 @@ function upsampleRuns(
   }
 }
 
-/** The multipliers at x = x0, x0 + step, ... < e of row y (the 3x3 joint-bilateral taps; see compositeFrame). */
+/**
+ * The multipliers M of row `y` at x = x0, x0 + step, ... < e where m >= eps (elsewhere `out` keeps stale values,
+ * never read), and the upsampled ratio itself into `ratioOut` when given: the 3x3
+ * joint-bilateral taps, unrolled, summed in the reference order (tap rows top to bottom, columns left to right).
+ * (Sharing the tap loads between two neighbouring pixels that read the same taps was tried: slower in V8, which
+ * then spills the doubled accumulators.)
+ */
 function upsampleSpan(
   L: CompositeLayout, y: number, rowMask: Float64Array, rowGuide: Float64Array, x0: number, e: number, step: number,
   k: CompositeConstants, out: Float64Array, ratioOut: Float64Array | null = null,
@@ -1145,6 +1145,7 @@ function upsampleSpan(
   }
 }
 
+/** Range weight of the tap at `q` for a pixel with guide value gv and mask m: 1 / (1 + d^2)^2 + 1e-4. */
 function rangeWeight(gv: number, m: number, taps: Float64Array, q: number, invSg2: number, invSm2: number): number {
   const dg = gv - taps[q]!;
   const dm = m - taps[q + 1]!;
