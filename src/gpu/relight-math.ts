@@ -566,17 +566,29 @@ export function shadingNormalisation(
   const n = geometry.widthPx * geometry.heightPx;
   const lum = f64(sourceLum), t = f64(targetSh), e = new Float64Array(3);
   let sw = 0, ss = 0, tr = 0, tg = 0, tb = 0;
+  // The exposure gain's cells (see personExposureGain): their weight, target and source luminance irradiance.
+  const gain = params.exposureNeutralGain;
+  if (gain && gainCells.w.length < n) gainCells = { w: new Float64Array(n), et: new Float64Array(n), es: new Float64Array(n) };
+  let cells = 0;
   for (let p = 0; p < n; p++) {
-    const w = geometry.confidence[p]! * guide.data[p * 4 + 3]!;
+    const c = geometry.confidence[p]!, m = guide.data[p * 4 + 3]!;
+    const w = c * m;
     if (!(w > 0)) continue;
     const nx = geometry.normals[p * 3]!, ny = geometry.normals[p * 3 + 1]!, nz = geometry.normals[p * 3 + 2]!;
     if (nx * nx + ny * ny + nz * nz < 0.25) continue;
     evalRgbInto(t, nx, ny, nz, e);
+    const es = evalLum9(lum, nx, ny, nz);
     sw += w;
-    ss += w * Math.max(evalLum9(lum, nx, ny, nz), 0);
+    ss += w * Math.max(es, 0);
     tr += w * Math.max(e[0]!, 0);
     tg += w * Math.max(e[1]!, 0);
     tb += w * Math.max(e[2]!, 0);
+    const wg = Math.min(1, Math.max(0, c)) * m;
+    if (gain && wg > 0) {
+      gainCells.w[cells] = wg;
+      gainCells.et[cells] = luminance(Math.max(e[0]!, 0), Math.max(e[1]!, 0), Math.max(e[2]!, 0));
+      gainCells.es[cells++] = es;
+    }
   }
   if (!(sw > 0) || !(ss > 0)) {
     evalRgbInto(t, 0, 0, 1, e);
@@ -590,40 +602,24 @@ export function shadingNormalisation(
   const clampR = (v: number) => Math.min(params.ratioMax, Math.max(params.ratioMin, v / (Math.PI * sw)));
   const meanRatio: [number, number, number] = [clampR(tr), clampR(tg), clampR(tb)];
   const sourceFloorAbs = params.sourceFloor * meanSource;
-  const exposureGain = params.exposureNeutralGain
-    ? personExposureGain(geometry, guide, lum, t, meanSource, sourceFloorAbs, luminance(...meanRatio), params)
-    : 1;
+  const exposureGain = gain ? personExposureGain(cells, meanSource, sourceFloorAbs, luminance(...meanRatio), params) : 1;
   return { meanSource, sourceFloorAbs, meanRatio, exposureGain };
 }
 
-/** Per-cell weights and log ratios of personExposureGain, reused across frames (grown to the geometry size). */
-let gainScratch = { w: new Float64Array(0), r: new Float64Array(0) };
+/** shadingNormalisation's person cells for personExposureGain, reused across frames (grown to the geometry size). */
+let gainCells = { w: new Float64Array(0), et: new Float64Array(0), es: new Float64Array(0) };
 
 /**
  * The exposure gain of `RatioNormalisation`: g with exp(mean_w log clamp(g * R_lum)) = want over the person
- * (w = confidence x mask, cells with a normal), R_lum the luminance ratio computeRatioMap would produce with g = 1.
- * Solved by fixed-point steps (the clamps make it non-linear; at most 12, to 1e-4); bounded to [1/maxExposureCorrection, max].
+ * (the first `count` gainCells: w = clamped confidence x mask, cells with a normal), R_lum the luminance ratio
+ * computeRatioMap would produce with g = 1. Solved by fixed-point steps (the clamps make it non-linear; at most 12,
+ * to 1e-4); bounded to [1/maxExposureCorrection, max].
  */
-function personExposureGain(
-  geometry: GeometryMaps, guide: LowResGuide, lum: Float64Array, t: Float64Array, meanSource: number,
-  floorAbs: number, want: number, params: Readonly<RelightParams>,
-): number {
-  const n = geometry.widthPx * geometry.heightPx;
-  const e = new Float64Array(3);
-  if (gainScratch.w.length < n) gainScratch = { w: new Float64Array(n), r: new Float64Array(n) };
-  const ws = gainScratch.w, rs = gainScratch.r;
-  let count = 0;
+function personExposureGain(count: number, meanSource: number, floorAbs: number, want: number, params: Readonly<RelightParams>): number {
+  const ws = gainCells.w, rs = gainCells.es;
   const k = meanSource / Math.PI;
-  for (let p = 0; p < n; p++) {
-    const w = Math.min(1, Math.max(0, geometry.confidence[p]!)) * guide.data[p * 4 + 3]!;
-    if (!(w > 0)) continue;
-    const nx = geometry.normals[p * 3]!, ny = geometry.normals[p * 3 + 1]!, nz = geometry.normals[p * 3 + 2]!;
-    if (nx * nx + ny * ny + nz * nz < 0.25) continue;
-    evalRgbInto(t, nx, ny, nz, e);
-    const r = luminance(Math.max(e[0]!, 0), Math.max(e[1]!, 0), Math.max(e[2]!, 0)) * k / Math.max(evalLum9(lum, nx, ny, nz), floorAbs);
-    ws[count] = w;
-    rs[count++] = Math.log(Math.max(r, 1e-12));
-  }
+  // log R_lum, in place of the source irradiance.
+  for (let i = 0; i < count; i++) rs[i] = Math.log(Math.max(gainCells.et[i]! * k / Math.max(rs[i]!, floorAbs), 1e-12));
   if (!count || !(want > 0)) return 1;
   // In logs: log clamp(g r) = clamp(log g + log r, log lo, log hi), so the iterations need no Math.log per cell.
   const lo = Math.log(params.ratioMin), hi = Math.log(params.ratioMax), cap = Math.log(params.maxExposureCorrection);
