@@ -182,9 +182,9 @@ def main() -> None:
                          'logged losses with the committed stage-1 log (multiples of 200)')
     ap.add_argument('--prefix-seeds', default='11', help='other seeds for --stage1-prefix (comma-separated)')
     args = ap.parse_args()
+    common = (['--pack', str(args.pack)] if args.pack else []) + (['--no-build'] if args.no_build else []) + \
+        (['--max-seconds', str(args.max_seconds)] if args.max_seconds else [])
     if args.stage1_prefix:
-        common = (['--pack', str(args.pack)] if args.pack else []) + (['--no-build'] if args.no_build else []) + \
-            (['--max-seconds', str(args.max_seconds)] if args.max_seconds else [])
         seeds: list[int | None] = [None, *(int(v) for v in args.prefix_seeds.split(','))]
         sys.exit(0 if stage1_prefix(args.stage1_prefix, seeds, args.out, common) else 1)
     if args.noise_seeds:
@@ -192,8 +192,6 @@ def main() -> None:
         return
 
     out = args.check or args.out
-    common = (['--pack', str(args.pack)] if args.pack else []) + (['--no-build'] if args.no_build else []) + \
-        (['--max-seconds', str(args.max_seconds)] if args.max_seconds else [])
     train1 = args.stage1 == 'train' or (args.stage1 == 'auto' and has_cuda())
     stage1_ck = out / 'stage1' / 'student.pt' if train1 else RESULTS / STAGE1 / 'student.pt'
     if not args.check:
