@@ -377,12 +377,12 @@ def main() -> None:
             print(f'[Train] step {step} loss {rec["total"]:.4f} face {rec["normal_face"]:.4f} ps {rec["normal_ps"]:.4f} '
                   f'render {rec["render"]:.4f} temporal {rec["temporal"]:.4f} {rec["elapsed_s"]}s'
                   + (f' | yale {ev["student_deg"]:.2f} deg (template {ev["template_deg"]:.2f})' if ev else ''))
-        stop_now = bool((args.max_seconds and time.time() - t_invocation > args.max_seconds)
-                        or (args.stop_at_step and step >= args.stop_at_step))
+        at_stop_step = bool(args.stop_at_step and step >= args.stop_at_step)
+        stop_now = at_stop_step or bool(args.max_seconds and time.time() - t_invocation > args.max_seconds)
         if args.resume and step < steps and (step % int(cfg.get('checkpoint_every', 500)) == 0 or stop_now):
             save_resume(step)
             if stop_now:
-                why = '--stop-at-step' if args.stop_at_step and step >= args.stop_at_step else '--max-seconds'
+                why = '--stop-at-step' if at_stop_step else '--max-seconds'
                 print(f'[Train] {why} reached at step {step}; state in {resume_path}: run again with --resume')
                 log.close()
                 sys.exit(3)
