@@ -217,7 +217,7 @@ try {
   }
 
   // ---- (b) Flicker
-  const clips = want('flicker') ? listClips() : [];
+  const clips = listClips();
   if (!want('flicker')) {
     note('flicker not run (--only)');
   } else if (clips.length) {
@@ -266,7 +266,7 @@ try {
   }
 
   // ---- (c) Skin tone under 'neutral', (d) grids
-  const { items, sets } = want('skin') ? listPortraits() : { items: [], sets: {} };
+  const { items, sets } = listPortraits();
   if (!want('skin')) {
     note('skin tone and grids not run (--only)');
   } else if (items.length) {
