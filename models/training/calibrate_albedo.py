@@ -85,7 +85,12 @@ def main() -> None:
         b = augment(yale_source(d, sub, cfg['data']['size']), cfg, None, d.lights, train=False)
         _, _, alb = model(b['input'])
         yale += fit(alb, b['albedo'], b['w_alb'])
-    report = {'checkpoint': str(args.checkpoint.relative_to(REPO_ROOT)) if args.checkpoint.is_absolute() else str(args.checkpoint),
+    metrics = args.checkpoint.parent / 'metrics.json'
+    ck_path = args.checkpoint.resolve()
+    report = {'checkpoint': str(ck_path.relative_to(REPO_ROOT)) if ck_path.is_relative_to(REPO_ROOT) else str(ck_path),
+              # the ONNX exported from this checkpoint (its run's metrics.json): tests/unit/albedo-calibration.test.ts
+              # checks that models/student.onnx is the calibrated model and the renderer uses this offset
+              'onnx_sha256': json.loads(metrics.read_text()).get('onnx_sha256') if metrics.exists() else None,
               'model': 'pred_lum = alpha * target_lum + beta per item (weighted by the albedo target weight); offset = beta / mean(pred)',
               'validation_portraits': summary(portraits), 'heldout_yale': summary(yale)}
     write_json(args.json, report)

@@ -17,6 +17,7 @@ import json
 import math
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -346,6 +347,12 @@ def main() -> None:
                     'torch_rng': torch.get_rng_state(), 'elapsed_s': time.time() - t0, 'log_acc': acc}, tmp)
         tmp.replace(resume_path)
 
+    # SIGTERM / SIGINT with --resume: finish the current step, save the resume state, exit 3 (a long CPU run split
+    # across sessions loses nothing when its session ends; without --resume the default behaviour stays).
+    stop_signal: list[str] = []
+    if args.resume:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda num, _frame: stop_signal.append(signal.Signals(num).name))
     t_invocation = time.time()
     for step in range(start, steps + 1):
         batch = sample_batch(d, cfg, gen)
@@ -378,11 +385,11 @@ def main() -> None:
                   f'render {rec["render"]:.4f} temporal {rec["temporal"]:.4f} {rec["elapsed_s"]}s'
                   + (f' | yale {ev["student_deg"]:.2f} deg (template {ev["template_deg"]:.2f})' if ev else ''))
         at_stop_step = bool(args.stop_at_step and step >= args.stop_at_step)
-        stop_now = at_stop_step or bool(args.max_seconds and time.time() - t_invocation > args.max_seconds)
+        stop_now = at_stop_step or bool(stop_signal) or bool(args.max_seconds and time.time() - t_invocation > args.max_seconds)
         if args.resume and step < steps and (step % int(cfg.get('checkpoint_every', 500)) == 0 or stop_now):
             save_resume(step)
             if stop_now:
-                why = '--stop-at-step' if at_stop_step else '--max-seconds'
+                why = '--stop-at-step' if at_stop_step else stop_signal[0] if stop_signal else '--max-seconds'
                 print(f'[Train] {why} reached at step {step}; state in {resume_path}: run again with --resume')
                 log.close()
                 sys.exit(3)
