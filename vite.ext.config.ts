@@ -11,13 +11,13 @@
  * 2. Classic scripts (IIFE, one build each, in `closeBundle`): the two content scripts. Content scripts cannot be
  *    modules, and they load on every page, so they hold no engine code (a few KB each).
  * 3. Generated files: manifest.json (web_accessible_resources = exactly the files page-side code loads, computed
- *    from the bundle graph), icons, and the zip (a small deterministic zip writer on node:zlib, no zip CLI needed).
+ *    from the bundle graph), icons, and the zip (scripts/lib/zip.mjs: deterministic, on node:zlib, no zip CLI needed).
  */
 import { defineConfig, build, type Plugin, type Rollup } from 'vite';
 import { resolve, dirname, relative, sep } from 'node:path';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync, rmSync } from 'node:fs';
-import { deflateRawSync } from 'node:zlib';
 import { PNG } from 'pngjs';
+import { zipBytes } from './scripts/lib/zip.mjs';
 
 const ROOT = import.meta.dirname;
 const SRC_DIR = resolve(ROOT, 'extension');
@@ -229,23 +229,7 @@ function normalize(v: number[]): [number, number, number] {
   return [v[0]! / n, v[1]! / n, v[2]! / n];
 }
 
-// ---- zip: stored or deflated entries, fixed timestamps (same input -> same bytes), no external tool.
-
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-function crc32(buf: Uint8Array): number {
-  let c = 0xffffffff;
-  for (let i = 0; i < buf.length; i++) c = CRC_TABLE[(c ^ buf[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
+// ---- zip: deflated where smaller, fixed timestamps (same input -> same bytes), no external tool (scripts/lib/zip.mjs).
 
 function listFiles(dir: string): string[] {
   const out: string[] = [];
@@ -259,58 +243,10 @@ function listFiles(dir: string): string[] {
 
 /** Writes a zip of `dir`'s files (paths relative to it) and returns its size in bytes. */
 export function writeZip(dir: string, zipPath: string): number {
-  const DOS_TIME = 0; // 00:00:00
-  const DOS_DATE = (2024 - 1980) << 9 | 1 << 5 | 1; // 2024-01-01
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const file of listFiles(dir)) {
-    const name = Buffer.from(relative(dir, file).split(sep).join('/'), 'utf8');
-    const data = readFileSync(file);
-    const deflated = deflateRawSync(data);
-    const useDeflate = deflated.length < data.length;
-    const body = useDeflate ? deflated : data;
-    const crc = crc32(data);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4); // version needed
-    local.writeUInt16LE(0x0800, 6); // UTF-8 names
-    local.writeUInt16LE(useDeflate ? 8 : 0, 8);
-    local.writeUInt16LE(DOS_TIME, 10);
-    local.writeUInt16LE(DOS_DATE, 12);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(body.length, 18);
-    local.writeUInt32LE(data.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    local.writeUInt16LE(0, 28);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(0x031e, 4); // made by: Unix, 3.0
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(0x0800, 8);
-    central.writeUInt16LE(useDeflate ? 8 : 0, 10);
-    central.writeUInt16LE(DOS_TIME, 12);
-    central.writeUInt16LE(DOS_DATE, 14);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(body.length, 20);
-    central.writeUInt32LE(data.length, 24);
-    central.writeUInt16LE(name.length, 28);
-    central.writeUInt32LE((0o100644 << 16) >>> 0, 38); // -rw-r--r--
-    central.writeUInt32LE(offset, 42);
-    locals.push(local, name, body);
-    centrals.push(central, name);
-    offset += local.length + name.length + body.length;
-  }
-  const centralSize = centrals.reduce((n, b) => n + b.length, 0);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(centrals.length / 2, 8);
-  end.writeUInt16LE(centrals.length / 2, 10);
-  end.writeUInt32LE(centralSize, 12);
-  end.writeUInt32LE(offset, 16);
+  const files = listFiles(dir).map((file) => ({ name: relative(dir, file).split(sep).join('/'), bytes: readFileSync(file) }));
+  const bytes = zipBytes(files, { deflate: true, date: [2024, 1, 1], unixMode: 0o100644 });
   mkdirSync(dirname(zipPath), { recursive: true });
   rmSync(zipPath, { force: true });
-  const all = Buffer.concat([...locals, ...centrals, end]);
-  writeFileSync(zipPath, all);
-  return all.length;
+  writeFileSync(zipPath, bytes);
+  return bytes.length;
 }

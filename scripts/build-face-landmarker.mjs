@@ -29,6 +29,7 @@ import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Builder, ByteBuffer } from 'flatbuffers';
+import { zipBytes } from './lib/zip.mjs';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const FACE_MESH_DIR = resolve(REPO_ROOT, 'node_modules/@mediapipe/face_mesh');
@@ -766,111 +767,6 @@ export function patchLandmarks(bytes) {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// 4. Stored zip
-
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-export function crc32(bytes) {
-  let c = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-/**
- * An uncompressed ("stored") zip. Member data start 64-byte aligned (padding in the local header's extra field,
- * id 0xD935 as Android's zipalign) so a runtime that maps members in place gets aligned flatbuffers. Fixed
- * timestamps (1980-01-01) keep it deterministic.
- */
-export function zipStored(files) {
-  const ALIGN = 64;
-  const DOS_TIME = 0;
-  const DOS_DATE = (0 << 9) | (1 << 5) | 1;
-  const chunks = [];
-  const central = [];
-  let offset = 0;
-  for (const { name, bytes } of files) {
-    const nameBytes = Buffer.from(name, 'utf8');
-    const crc = crc32(bytes);
-    const headerLen = 30 + nameBytes.length;
-    let pad = (ALIGN - ((offset + headerLen + 4) % ALIGN)) % ALIGN;
-    const extraLen = pad + 4;
-    const local = Buffer.alloc(30 + nameBytes.length + extraLen);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(10, 4);
-    local.writeUInt16LE(0, 6);
-    local.writeUInt16LE(0, 8); // stored
-    local.writeUInt16LE(DOS_TIME, 10);
-    local.writeUInt16LE(DOS_DATE, 12);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(bytes.length, 18);
-    local.writeUInt32LE(bytes.length, 22);
-    local.writeUInt16LE(nameBytes.length, 26);
-    local.writeUInt16LE(extraLen, 28);
-    nameBytes.copy(local, 30);
-    local.writeUInt16LE(0xd935, 30 + nameBytes.length);
-    local.writeUInt16LE(pad, 32 + nameBytes.length);
-    const entry = Buffer.alloc(46 + nameBytes.length);
-    entry.writeUInt32LE(0x02014b50, 0);
-    entry.writeUInt16LE(20, 4);
-    entry.writeUInt16LE(10, 6);
-    entry.writeUInt16LE(0, 8);
-    entry.writeUInt16LE(0, 10);
-    entry.writeUInt16LE(DOS_TIME, 12);
-    entry.writeUInt16LE(DOS_DATE, 14);
-    entry.writeUInt32LE(crc, 16);
-    entry.writeUInt32LE(bytes.length, 20);
-    entry.writeUInt32LE(bytes.length, 24);
-    entry.writeUInt16LE(nameBytes.length, 28);
-    entry.writeUInt32LE(offset, 42);
-    nameBytes.copy(entry, 46);
-    central.push(entry);
-    chunks.push(local, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-    offset += local.length + bytes.length;
-  }
-  const cdSize = central.reduce((s, e) => s + e.length, 0);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(files.length, 8);
-  end.writeUInt16LE(files.length, 10);
-  end.writeUInt32LE(cdSize, 12);
-  end.writeUInt32LE(offset, 16);
-  return new Uint8Array(Buffer.concat([...chunks, ...central, end]));
-}
-
-/** Lists a zip's members from its central directory: [{ name, method, size, dataOffset }]. */
-export function listZip(bytes) {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let eocd = -1;
-  for (let i = buf.length - 22; i >= 0; i--) if (buf.readUInt32LE(i) === 0x06054b50) { eocd = i; break; }
-  if (eocd < 0) throw new Error('[build-face-landmarker] not a zip');
-  const count = buf.readUInt16LE(eocd + 10);
-  let p = buf.readUInt32LE(eocd + 16);
-  const out = [];
-  for (let i = 0; i < count; i++) {
-    const nameLen = buf.readUInt16LE(p + 28);
-    const extraLen = buf.readUInt16LE(p + 30);
-    const commentLen = buf.readUInt16LE(p + 32);
-    const name = buf.toString('utf8', p + 46, p + 46 + nameLen);
-    const method = buf.readUInt16LE(p + 10);
-    const size = buf.readUInt32LE(p + 24);
-    const crc = buf.readUInt32LE(p + 16);
-    const local = buf.readUInt32LE(p + 42);
-    const dataOffset = local + 30 + buf.readUInt16LE(local + 26) + buf.readUInt16LE(local + 28);
-    out.push({ name, method, size, crc, dataOffset });
-    p += 46 + nameLen + extraLen + commentLen;
-  }
-  return out;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
 
 /** Builds the .task bytes in memory: { task, members: { name: bytes } }. */
 export function buildFaceLandmarkerTask(faceMeshDir = FACE_MESH_DIR) {
@@ -880,7 +776,8 @@ export function buildFaceLandmarkerTask(faceMeshDir = FACE_MESH_DIR) {
     [TASK_MEMBERS.landmarks]: patchLandmarks(assets.landmarks),
     [TASK_MEMBERS.geometry]: assets.geometry,
   };
-  const task = zipStored(Object.entries(members).map(([name, bytes]) => ({ name, bytes })));
+  // 4. A stored zip, members 64-byte aligned (MediaPipe maps them in place), fixed timestamps.
+  const task = zipBytes(Object.entries(members).map(([name, bytes]) => ({ name, bytes })), { align: 64 });
   return { task, members, assets };
 }
 
