@@ -5,6 +5,7 @@
     /usr/bin/python3 models/training/reproduce.py --check DIR                        # compare an existing run only
     /usr/bin/python3 models/training/reproduce.py --noise-seeds 11,12                # measure the noise band
     /usr/bin/python3 models/training/reproduce.py --stage1-prefix 200                # stage 1's first steps vs its log
+    /usr/bin/python3 models/training/reproduce.py --stage1-progress models/training/runs/reproduce_cpu/stage1
 
 Stages (each is train.py with a committed config; the schedule is by steps, so an interrupted stage resumes
 bit-exactly with the same command: exit code 3 means "run me again", for machines that cap a command's wall time):
@@ -165,6 +166,47 @@ def stage1_prefix(steps: int, seeds: list[int | None], out: Path, common: list[s
     return ok
 
 
+def stage1_progress(run_dir: Path) -> dict:
+    """Where a stage-1 run that is still going (e.g. on this CPU, across sessions) stands against the committed
+    H100 run at the same steps: the logged loss means (every 200 steps) and the internal evaluations (every 2,000
+    steps: held-out Yale B, prior agreement), with the relative difference of each loss and the difference in
+    degrees of each evaluation against the stage-1 tolerance of the final check (`tolerances`). A progress report,
+    not the verdict: that is the final evaluation (exit code of the plain command). Writes
+    <run_dir>/progress.json and returns it."""
+    ref = read_log(RESULTS / STAGE1 / 'log.jsonl')
+    mine = read_log(run_dir / 'log.jsonl')
+    steps_total = json.loads((CONFIGS / f'{STAGE1}.json').read_text())['optim']['steps']
+    common_steps = sorted(set(ref) & set(mine))
+    tol = tolerances(STAGE1)
+    losses, evals = [], []
+    for step in common_steps:
+        for key in PREFIX_KEYS:
+            rel = (mine[step][key] - ref[step][key]) / abs(ref[step][key])
+            losses.append({'step': step, 'loss': key, 'committed': ref[step][key], 'here': mine[step][key], 'rel': rel})
+        if 'eval' in ref[step] and 'eval' in mine[step]:
+            for a, b in METRICS:
+                k = f'{a}.{b}'
+                delta = mine[step]['eval'][a][b] - ref[step]['eval'][a][b]
+                evals.append({'step': step, 'metric': k, 'committed': ref[step]['eval'][a][b],
+                              'here': mine[step]['eval'][a][b], 'delta_deg': delta, 'tolerance_deg': tol[k],
+                              'within': abs(delta) <= tol[k]})
+    last = max(mine, default=0)
+    elapsed = mine[last]['elapsed_s'] if last else 0.0
+    report = {'run': str(run_dir), 'steps_done': last, 'steps_total': steps_total, 'elapsed_s': elapsed,
+              'eta_s': elapsed / last * (steps_total - last) if last else None, 'losses': losses, 'evals': evals}
+    (run_dir / 'progress.json').write_text(json.dumps(report, indent=1) + '\n')
+    print(f'[Reproduce] stage 1 in {run_dir}: step {last} of {steps_total}, {elapsed / 3600:.1f} h so far'
+          + (f', ~{report["eta_s"] / 3600:.1f} h to go at this rate' if last else ''))
+    for step in common_steps:
+        row = [r for r in losses if r['step'] == step]
+        print(f'[Reproduce]   step {step:5d} loss vs committed: '
+              + '  '.join(f'{r["loss"]} {r["here"]:.4f} ({100 * r["rel"]:+.1f} %)' for r in row))
+    for r in evals:
+        print(f'[Reproduce]   step {r["step"]:5d} {r["metric"]:30s} committed {r["committed"]:6.2f}  here {r["here"]:6.2f}  '
+              f'delta {r["delta_deg"]:+.2f} (final tolerance {r["tolerance_deg"]:.2f})')
+    return report
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--out', type=Path, default=TRAINING_DIR / 'runs' / 'reproduce')
@@ -181,9 +223,15 @@ def main() -> None:
                     help='train the first STEPS steps of stage 1 here (config seed + --prefix-seeds) and compare the '
                          'logged losses with the committed stage-1 log (multiples of 200)')
     ap.add_argument('--prefix-seeds', default='11', help='other seeds for --stage1-prefix (comma-separated)')
+    ap.add_argument('--stage1-progress', type=Path, metavar='RUN_DIR',
+                    help='report where an unfinished stage-1 run (e.g. RUN_DIR = runs/reproduce_cpu/stage1) stands '
+                         'against the committed log at the same steps; writes RUN_DIR/progress.json')
     args = ap.parse_args()
     common = (['--pack', str(args.pack)] if args.pack else []) + (['--no-build'] if args.no_build else []) + \
         (['--max-seconds', str(args.max_seconds)] if args.max_seconds else [])
+    if args.stage1_progress:
+        stage1_progress(args.stage1_progress)
+        return
     if args.stage1_prefix:
         seeds: list[int | None] = [None, *(int(v) for v in args.prefix_seeds.split(','))]
         sys.exit(0 if stage1_prefix(args.stage1_prefix, seeds, args.out, common) else 1)
