@@ -148,8 +148,8 @@ export const PRESETS: readonly PresetInfo[] = Object.freeze([
   },
   {
     id: 'neutral',
-    label: 'Neutral (fix my lighting)',
-    description: 'Even, soft, frontal light that evens out a badly lit room.',
+    label: 'Even light',
+    description: 'Neutral: even, soft, frontal light that fixes a badly lit room.',
     envName: 'hall',
     yawDeg: 0,
     pitchDeg: 0,
