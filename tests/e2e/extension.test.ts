@@ -286,8 +286,9 @@ describe(`the extension on a loopback call (${clip.real ? 'real clip, MediaPipe'
   });
 
   // On a page of their own with the ellipse test segmenter: starting a MediaPipe engine per request would only
-  // measure this machine's CPU, and while a MediaPipe engine processes one camera track, a second track of the same
-  // fake camera with other constraints stalls after a frame or two in headless Chromium 156 (see the README).
+  // measure this machine's CPU, and while a worker processes one camera track, a second raw track of the same fake
+  // camera with other constraints can stall after a frame or two in headless Chromium 156 (see the README and
+  // scripts/dev/second-track-stall.mjs).
   describe('getUserMedia semantics', () => {
     beforeAll(async () => {
       await ext.setStorage({ devOptions: { stage: 'exposure', segmenter: 'ellipse' } });
