@@ -225,8 +225,8 @@ try {
       const M = results.models, P = S['640x480'];
       if (M.student || M.dpr) writePngDataUrl(await page.evaluate((spec) => globalThis.components.barChart(spec), {
         title: 'Geometry cost, one thread, same runtime (log scale)', yLabel: 'ms (log)', logY: true, decimals: 1,
-        categories: ['student inference', 'student estimate\n(pre+post)', 'analytic priors\n(landmarks+raster+silhouette)', 'DPR hourglass 512\n(random weights)'],
-        series: [{ label: 'median ms', values: [M.student?.stat.medianMs ?? null, P?.studentEstimate?.medianMs ?? null, P?.prior.medianMs ?? null, M.dpr?.stat.medianMs ?? null] }],
+        categories: ['student inference', 'student estimate\n(pre+post)', 'analytic priors\n(landmarks+raster+silhouette)', 'priors as teacher\n(IMAGE mode, 256 grid)', 'DPR hourglass 512\n(random weights)'],
+        series: [{ label: 'median ms', values: [M.student?.stat.medianMs ?? null, P?.studentEstimate?.medianMs ?? null, P?.prior.medianMs ?? null, P?.teacherPrior?.medianMs ?? null, M.dpr?.stat.medianMs ?? null] }],
       }), join(outDir, 'bench-models.png'));
       const cps = results.soak.checkpoints ?? [];
       if (cps.length) writePngDataUrl(await page.evaluate((spec) => globalThis.components.lineChart(spec), {
@@ -314,8 +314,11 @@ results.student_ms_is = studentEst !== undefined ? 'StudentEstimator.estimate (p
 results.student_infer_ms = studentInfer;
 results.dpr_ms = M.dpr?.stat.medianMs;
 results.priors_ms = P640.prior?.medianMs;
+// The priors as they made the pseudo ground truth (IMAGE-mode landmarks, 256 grid): what the student distils.
+results.teacher_priors_ms = P640.teacherPrior?.medianMs;
 results.student_speedup_vs_dpr = M.dpr && studentInfer ? M.dpr.stat.medianMs / studentInfer : null;
 results.student_speedup_vs_priors = results.priors_ms && results.student_ms ? results.priors_ms / results.student_ms : null;
+results.student_speedup_vs_teacher_priors = results.teacher_priors_ms && results.student_ms ? results.teacher_priors_ms / results.student_ms : null;
 const cs = results.coldStart.filter((c) => Number.isFinite(c.coldStartMs));
 results.cold_start_ms = cs.length ? cs[cs.length - 1].coldStartMs : null;
 results.cold_start_first_ms = cs.length ? cs[0].coldStartMs : null;
@@ -344,10 +347,11 @@ console.log(table(['model', 'input', 'median ms', 'p90 ms', 'first ms', 'session
   ['student', M.student?.inputShape?.join('x'), f1(M.student?.stat.medianMs), f1(M.student?.stat.p90Ms), f1(M.student?.firstMs), f1(M.student?.createMs)],
   ['DPR hourglass (random weights)', M.dpr?.inputShape?.join('x'), f1(M.dpr?.stat.medianMs), f1(M.dpr?.stat.p90Ms), f1(M.dpr?.firstMs), f1(M.dpr?.createMs)],
   ['analytic priors (estimate)', '640x480 frame', f1(P640.prior?.medianMs), f1(P640.prior?.p90Ms), '-', '-'],
+  ['analytic priors, teacher config (IMAGE mode, 256 grid)', '640x480 frame', f1(P640.teacherPrior?.medianMs), f1(P640.teacherPrior?.p90Ms), '-', '-'],
 ]));
 console.log('\n## Headline\n');
 const H = ['fps_640x480', 'fps_ratio_vs_passthrough', 'fps_ratio_vs_segmentation_only', 'added_latency_frames', 'student_ms',
-  'student_speedup_vs_dpr', 'student_speedup_vs_priors', 'cold_start_ms', 'heap_growth_ratio'];
+  'student_speedup_vs_dpr', 'student_speedup_vs_priors', 'student_speedup_vs_teacher_priors', 'cold_start_ms', 'heap_growth_ratio'];
 console.log(table(['key', 'value'], H.map((k) => [k, round(results[k], 2)])));
 console.log(`\nsoak: ${results.soak.frames} frames in ${round(results.soak.seconds, 0)} s (${results.soak.backend}); heap ${f1(results.soak.heapAtFirstMb)} MB at ${results.soak.firstCheckpointFrames} -> ${f1(results.soak.heapAtEndMb)} MB at ${results.soak.frames}; ` +
   `RSS ${round(results.soak.rssAtFirstMb, 0)} -> ${round(results.soak.rssAtEndMb, 0)} MB (renderer ${round(results.soak.rendererRssAtFirstMb, 0)} -> ${round(results.soak.rendererRssAtEndMb, 0)} MB); open handles ${results.soak.openAtFirst} -> ${results.soak.openAtEnd} (after dispose ${results.soak.openAfterDispose}); errors ${results.soak.errors}`);

@@ -217,6 +217,8 @@ export interface StageBench {
   studentInference: Stat | null;
   studentBackend: string | null;
   prior: Stat;
+  /** The priors as configured for the pseudo ground truth (IMAGE-mode landmarks, 256x256 grid, no temporal filter). */
+  teacherPrior: Stat;
   priorSplit: Record<string, number>;
   faceFound: number;
   render: Stat;
@@ -286,8 +288,15 @@ async function stages(clipUrl: string, widthPx: number, heightPx: number, iterat
   const G_N = Math.min(N, 40);
   const prior = new AnalyticPriorEstimator();
   await prior.init();
+  // The same priors as they made the student's pseudo ground truth (scripts/dump-priors.mjs ->
+  // tests/browser/pages/geometry-dump-page.ts): landmarks in IMAGE mode (face detection on every image), a 256x256
+  // grid, no temporal filter. The runtime prior above tracks (VIDEO mode) on a smaller grid.
+  const teacher = new AnalyticPriorEstimator({
+    grid: { widthPx: 256, heightPx: 256 }, temporal: { tauMs: 0 }, faceLandmarks: { runningMode: 'IMAGE' },
+  });
+  await teacher.init();
   const student = await createStudentEstimator();
-  const priorT: number[] = [], st: number[] = [], stInfer: number[] = [];
+  const priorT: number[] = [], teacherT: number[] = [], st: number[] = [], stInfer: number[] = [];
   const split: Record<string, number[]> = {};
   let faceFound = 0;
   let geometry: GeometryMaps | null = null;
@@ -313,10 +322,18 @@ async function stages(clipUrl: string, widthPx: number, heightPx: number, iterat
         if (inf !== undefined) stInfer.push(inf);
       }
     };
-    if (i % 2) { await runStudent(); await runPrior(); } else { await runPrior(); await runStudent(); }
+    const runTeacher = async () => {
+      const t0 = performance.now();
+      await teacher.estimate(f, masks[i]!, f.timestamp / 1000);
+      if (i >= 3) teacherT.push(performance.now() - t0);
+    };
+    // Rotate which goes first, so machine load hits all three alike.
+    const order = [runPrior, runStudent, runTeacher];
+    for (let k = 0; k < 3; k++) await order[(i + k) % 3]!();
     closeTracked('VideoFrame', f);
   }
   prior.dispose();
+  teacher.dispose();
   const priorSplit = Object.fromEntries(Object.entries(split).map(([k, v]) => [k, stat(v).medianMs]));
   const studentEstimate = student ? stat(st) : null;
   const studentInference = student && stInfer.length ? stat(stInfer) : null;
@@ -365,6 +382,7 @@ async function stages(clipUrl: string, widthPx: number, heightPx: number, iterat
   return {
     widthPx, heightPx, frames: N, acquire: stat(acq), construct: stat(cons), workerRoundTrip: stat(rt),
     segmentation: stat(segT), segmenterBackend, studentEstimate, studentInference, studentBackend, prior: stat(priorT), priorSplit,
+    teacherPrior: stat(teacherT),
     faceFound, render: stat(renT), renderLabel: path.label,
     renderSplit: Object.fromEntries(Object.entries(rsplit).map(([k, v]) => [k, stat(v).medianMs])),
     engine, engineBackend, engineError,
