@@ -28,6 +28,22 @@ export function crc32(bytes) {
 const ALIGN_EXTRA_ID = 0xd935;
 
 /**
+ * The fields that the local header (at offset 4) and the central directory entry (at offset 6) share, in the same
+ * order: version needed, flags, method, DOS time and date, CRC-32, compressed and uncompressed size, name length.
+ */
+function writeEntryFields(buf, at, f) {
+  buf.writeUInt16LE(f.version, at);
+  buf.writeUInt16LE(f.flags, at + 2);
+  buf.writeUInt16LE(f.method, at + 4);
+  buf.writeUInt16LE(f.dosTime, at + 6);
+  buf.writeUInt16LE(f.dosDate, at + 8);
+  buf.writeUInt32LE(f.crc, at + 10);
+  buf.writeUInt32LE(f.compressedSize, at + 14);
+  buf.writeUInt32LE(f.size, at + 18);
+  buf.writeUInt16LE(f.nameLength, at + 22);
+}
+
+/**
  * A zip of `files` ([{ name, bytes }], in that order) as a Uint8Array.
  * Options:
  *  - align: stored members' data start at a multiple of it (padding in the local header's extra field); 0: none.
@@ -54,16 +70,9 @@ export function zipBytes(files, { align = 0, deflate = false, date = [1980, 1, 1
     const pad = align ? (align - ((offset + 30 + nameBytes.length + 4) % align)) % align : 0;
     const extraLen = align ? pad + 4 : 0;
     const local = Buffer.alloc(30 + nameBytes.length + extraLen);
+    const fields = { version, flags, method, dosTime, dosDate, crc, compressedSize: body.length, size: data.length, nameLength: nameBytes.length };
     local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(version, 4);
-    local.writeUInt16LE(flags, 6);
-    local.writeUInt16LE(method, 8);
-    local.writeUInt16LE(dosTime, 10);
-    local.writeUInt16LE(dosDate, 12);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(body.length, 18);
-    local.writeUInt32LE(data.length, 22);
-    local.writeUInt16LE(nameBytes.length, 26);
+    writeEntryFields(local, 4, fields);
     local.writeUInt16LE(extraLen, 28);
     nameBytes.copy(local, 30);
     if (align) {
@@ -73,15 +82,7 @@ export function zipBytes(files, { align = 0, deflate = false, date = [1980, 1, 1
     const entry = Buffer.alloc(46 + nameBytes.length);
     entry.writeUInt32LE(0x02014b50, 0);
     entry.writeUInt16LE(unixMode === undefined ? 20 : 0x031e, 4); // made by: DOS 2.0 / Unix 3.0
-    entry.writeUInt16LE(version, 6);
-    entry.writeUInt16LE(flags, 8);
-    entry.writeUInt16LE(method, 10);
-    entry.writeUInt16LE(dosTime, 12);
-    entry.writeUInt16LE(dosDate, 14);
-    entry.writeUInt32LE(crc, 16);
-    entry.writeUInt32LE(body.length, 20);
-    entry.writeUInt32LE(data.length, 24);
-    entry.writeUInt16LE(nameBytes.length, 28);
+    writeEntryFields(entry, 6, fields);
     if (unixMode !== undefined) entry.writeUInt32LE((unixMode << 16) >>> 0, 38);
     entry.writeUInt32LE(offset, 42);
     nameBytes.copy(entry, 46);
