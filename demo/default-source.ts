@@ -10,6 +10,11 @@ export interface SampleSource {
   stop(): void;
 }
 
+/** Centre of the astronaut's face in the 512x512 portrait (x right, y down). */
+const FACE_CENTRE_PX: readonly [number, number] = [222, 115];
+/** Canvas px per portrait px at 640x480. */
+const FRAMING_SCALE = 1.58;
+
 export async function createSampleSource(widthPx = 640, heightPx = 480, fps = 30): Promise<SampleSource> {
   const img = new Image();
   img.src = astronautUrl;
@@ -25,15 +30,16 @@ export async function createSampleSource(widthPx = 640, heightPx = 480, fps = 30
   const draw = (now: number) => {
     if (stopped) return;
     const t = (now - t0) / 1000;
-    // Cover the canvas with the square portrait, framed on the face (the portrait's upper half).
-    const scale = (widthPx / img.width) * (1.02 + 0.015 * Math.sin(t * 0.9));
+    // Framed like a webcam: the face centred horizontally, a little above the middle, ~20 % of the width (so the
+    // demo's before/after line crosses it). The portrait covers the canvas at every moment of the motion.
+    const scale = FRAMING_SCALE * Math.max(widthPx / 640, heightPx / 480) * (1 + 0.015 * Math.sin(t * 0.9));
     ctx.save();
     ctx.fillStyle = '#000';
     ctx.fillRect(0, 0, widthPx, heightPx);
-    ctx.translate(widthPx / 2 + 8 * Math.sin(t * 0.6), heightPx / 2 + 3 * Math.sin(t * 1.1));
+    ctx.translate(widthPx / 2 + 6 * Math.sin(t * 0.6), heightPx * 0.35 + 3 * Math.sin(t * 1.1));
     ctx.rotate(0.015 * Math.sin(t * 0.7));
     ctx.scale(scale, scale);
-    ctx.drawImage(img, -img.width / 2, -img.height * 0.42);
+    ctx.drawImage(img, -FACE_CENTRE_PX[0] * (img.width / 512), -FACE_CENTRE_PX[1] * (img.height / 512));
     ctx.restore();
     raf = requestAnimationFrame(draw);
   };
