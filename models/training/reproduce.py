@@ -196,7 +196,7 @@ def stage1_progress(run_dir: Path) -> dict:
               'eta_s': elapsed / last * (steps_total - last) if last else None, 'losses': losses, 'evals': evals}
     (run_dir / 'progress.json').write_text(json.dumps(report, indent=1) + '\n')
     print(f'[Reproduce] stage 1 in {run_dir}: step {last} of {steps_total}, {elapsed / 3600:.1f} h so far'
-          + (f', ~{report["eta_s"] / 3600:.1f} h to go at this rate' if last else ''))
+          + (f', ~{report["eta_s"] / 3600:.1f} h to go at its average rate so far (wall time: pauses count)' if last else ''))
     for step in common_steps:
         row = [r for r in losses if r['step'] == step]
         print(f'[Reproduce]   step {step:5d} loss vs committed: '
