@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import fcntl
 import json
 import math
 import os
@@ -251,6 +252,14 @@ def main() -> None:
             cfg['distill']['checkpoint'] = str(args.prev_stage.resolve())
     out = args.out or (TRAINING_DIR / 'runs' / cfg['name'])
     out.mkdir(parents=True, exist_ok=True)
+    if args.resume:
+        # One process per resumable run: a second copy on the same --out (a long CPU run continued across sessions
+        # is easy to start twice) would interleave its saves with the first's. The lock goes with the process.
+        lock = open(out / 'train.lock', 'w')
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise SystemExit(f'[Train] another train.py is already running on {out} (train.lock is held): not starting a second one')
     ensure_pack(args.pack, not args.no_build)
 
     want = cfg.get('device', 'cpu')
