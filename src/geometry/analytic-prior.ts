@@ -58,6 +58,15 @@ export interface PriorLayers {
   readonly landmarks: FaceLandmarkResult | null;
 }
 
+/**
+ * The prior as it makes the student's pseudo ground truth (scripts/dump-priors.mjs): every image on its own
+ * (landmarks in IMAGE mode, i.e. face detection each time; no temporal filter) on a square grid. The bench times
+ * this configuration too (`student_speedup_vs_teacher_priors`).
+ */
+export function teacherPriorOptions(gridSizePx = 256): AnalyticPriorOptions {
+  return { grid: { widthPx: gridSizePx, heightPx: gridSizePx }, temporal: { tauMs: 0 }, faceLandmarks: { runningMode: 'IMAGE' } };
+}
+
 export class AnalyticPriorEstimator implements GeometryEstimator {
   readonly name = 'analytic-prior';
   private readonly detector: LandmarkDetector;

@@ -12,7 +12,7 @@
 import { closeTracked, openCounts, resetLeakTracker, totalOpen, trackOpen } from '../../src/core/leak-tracker.js';
 import { DEFAULT_SETTINGS, resolveSettings, type RelightSettings } from '../../src/core/settings.js';
 import type { GeometryMaps, Mask, TargetLighting } from '../../src/core/types.js';
-import { AnalyticPriorEstimator } from '../../src/geometry/analytic-prior.js';
+import { AnalyticPriorEstimator, teacherPriorOptions } from '../../src/geometry/analytic-prior.js';
 import type { GeometryEstimator } from '../../src/geometry/estimator.js';
 import { createStudentSession, type StudentSession } from '../../src/geometry/student-session.js';
 import { CpuRelighter } from '../../src/gpu/cpu-relighter.js';
@@ -288,12 +288,9 @@ async function stages(clipUrl: string, widthPx: number, heightPx: number, iterat
   const G_N = Math.min(N, 40);
   const prior = new AnalyticPriorEstimator();
   await prior.init();
-  // The same priors as they made the student's pseudo ground truth (scripts/dump-priors.mjs ->
-  // tests/browser/pages/geometry-dump-page.ts): landmarks in IMAGE mode (face detection on every image), a 256x256
-  // grid, no temporal filter. The runtime prior above tracks (VIDEO mode) on a smaller grid.
-  const teacher = new AnalyticPriorEstimator({
-    grid: { widthPx: 256, heightPx: 256 }, temporal: { tauMs: 0 }, faceLandmarks: { runningMode: 'IMAGE' },
-  });
+  // The same priors as they made the student's pseudo ground truth (scripts/dump-priors.mjs); the runtime prior
+  // above tracks (VIDEO mode) on a smaller grid.
+  const teacher = new AnalyticPriorEstimator(teacherPriorOptions());
   await teacher.init();
   const student = await createStudentEstimator();
   const priorT: number[] = [], teacherT: number[] = [], st: number[] = [], stInfer: number[] = [];

@@ -6,7 +6,7 @@
  * conf_face, conf_sil, mask (gray8, value * 255). The caller encodes PNGs.
  */
 import { closeTracked, totalOpen, trackOpen } from '../../../src/core/leak-tracker.js';
-import { AnalyticPriorEstimator } from '../../../src/geometry/analytic-prior.js';
+import { AnalyticPriorEstimator, teacherPriorOptions } from '../../../src/geometry/analytic-prior.js';
 import { MediaPipeSegmenter } from '../../../src/segmentation/mediapipe-segmenter.js';
 
 (globalThis as { __RELIGHT_DEV__?: boolean }).__RELIGHT_DEV__ = true;
@@ -64,11 +64,7 @@ async function dump(req: DumpRequest): Promise<DumpResult> {
   }
   if (!estimator || sizeOfEstimator !== size) {
     estimator?.dispose();
-    estimator = new AnalyticPriorEstimator({
-      grid: { widthPx: size, heightPx: size },
-      temporal: { tauMs: 0 },
-      faceLandmarks: { runningMode: 'IMAGE' },
-    });
+    estimator = new AnalyticPriorEstimator(teacherPriorOptions(size));
     await estimator.init();
     sizeOfEstimator = size;
   }
