@@ -12,10 +12,17 @@ beta / mean(pred) by weighted least squares of the predicted vs target albedo lu
   - the held-out Yale B subjects (target = photometric-stereo albedo, grey),
 and writes results/albedo_calibration.json. The renderer's `albedoOffset` is the portraits' median (the product
 sees portraits, not cropped Yale faces); the Yale number is a cross-check of the direction.
+
+`by_group` repeats the fit on every portrait of the pack (training and validation: not a held-out number) per
+skin-tone group, from the shared data's portraits/info/*_info.csv (self-reported ethnicity; --data, default
+$RELIGHT_DATA or ../shared/data; skipped loudly when absent). A group whose offset sits above the median has its
+albedo contrast compressed more: the renderer's single offset then leaves part of that person's darker skin to be
+read as dimmer light, and 'neutral' brightens them (the skin-tone eval's per-group linear gain).
 """
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import sys
 from pathlib import Path
@@ -25,20 +32,22 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from augment import TrainData, augment, prior_source, yale_source  # noqa: E402
-from common import DEFAULT_PACK, REPO_ROOT, TRAINING_DIR, write_json  # noqa: E402
+from common import DEFAULT_PACK, REPO_ROOT, TRAINING_DIR, data_dir, write_json  # noqa: E402
 from model import build_model, load_compatible  # noqa: E402
 
 LUMA = torch.tensor([0.2126, 0.7152, 0.0722]).view(1, 3, 1, 1)
 
 
-def fit(pred: torch.Tensor, target: torch.Tensor, w: torch.Tensor) -> list[dict]:
-    """Per item: weighted LS pred_lum = alpha * target_lum + beta; returns alpha, beta and beta / mean(pred)."""
+def fit_items(pred: torch.Tensor, target: torch.Tensor, w: torch.Tensor) -> list[dict | None]:
+    """Per item: weighted LS pred_lum = alpha * target_lum + beta; returns alpha, beta and beta / mean(pred), or
+    None for an item with too little trusted target (weight < 50 pixels) or a flat target."""
     p = (pred * LUMA).sum(1)
     t = (target * LUMA).sum(1)
-    out = []
+    out: list[dict | None] = []
     for i in range(len(p)):
         wi = w[i, 0].flatten().double()
         if float(wi.sum()) < 50:
+            out.append(None)
             continue
         x, y = t[i].flatten().double(), p[i].flatten().double()
         sw = wi.sum()
@@ -46,6 +55,7 @@ def fit(pred: torch.Tensor, target: torch.Tensor, w: torch.Tensor) -> list[dict]
         cov = (wi * (x - mx) * (y - my)).sum() / sw
         var = (wi * (x - mx) ** 2).sum() / sw
         if float(var) <= 1e-9:
+            out.append(None)
             continue
         alpha = float(cov / var)
         beta = float(my - alpha * mx)
@@ -54,10 +64,50 @@ def fit(pred: torch.Tensor, target: torch.Tensor, w: torch.Tensor) -> list[dict]
     return out
 
 
+def fit(pred: torch.Tensor, target: torch.Tensor, w: torch.Tensor) -> list[dict]:
+    """fit_items without the items it could not fit."""
+    return [r for r in fit_items(pred, target, w) if r is not None]
+
+
 def summary(rows: list[dict]) -> dict:
     return {'items': len(rows), **{f'median_{k}': float(np.median([r[k] for r in rows])) for k in ('alpha', 'beta', 'offset', 'r')},
             'p25_offset': float(np.percentile([r['offset'] for r in rows], 25)),
             'p75_offset': float(np.percentile([r['offset'] for r in rows], 75))}
+
+
+def portrait_groups(data: Path, ids: list[str]) -> tuple[dict[int, str], str | None]:
+    """Pack index -> skin-tone group for the portraits ('p_<set>_<file stem>'), as scripts/eval.mjs labels them:
+    the CSV under portraits/info/ whose face ids (a file stem before '_') match most of a set's files, its
+    face_eth column (or group/ethnicity); multi-group answers ('east_asian/white') are 'mixed'."""
+    info_dir = data / 'portraits' / 'info'
+    if not info_dir.is_dir():
+        return {}, None
+    tables = []
+    for f in sorted(info_dir.glob('*.csv')):
+        with open(f, newline='') as fh:
+            rows = list(csv.DictReader(fh))
+        col = next((c for c in ('group', 'face_eth', 'ethnicity', 'eth') if rows and c in rows[0]), None)
+        id_col = next((c for c in ('file', 'face_id', 'id') if rows and c in rows[0]), None)
+        if col and id_col:
+            tables.append((f.name, {str(r[id_col]): r[col] for r in rows if r.get(col)}))
+    sets = sorted((p.name for p in (data / 'portraits').iterdir() if p.is_dir() and p.name != 'info'), key=len, reverse=True)
+    by_set: dict[str, list[tuple[int, str]]] = {}
+    for i, name in enumerate(ids):
+        st = next((s for s in sets if name.startswith(f'p_{s}_')), None)
+        if st:
+            by_set.setdefault(st, []).append((i, name[len(st) + 3:].split('_')[0]))
+    out: dict[int, str] = {}
+    used = set()
+    for st, items in by_set.items():
+        best = max(tables, key=lambda t: sum(fid in t[1] for _, fid in items), default=None)
+        if not best or sum(fid in best[1] for _, fid in items) < len(items) / 2:
+            continue
+        used.add(best[0])
+        for i, fid in items:
+            g = best[1].get(fid)
+            if g:
+                out[i] = 'mixed' if '/' in g else g
+    return out, ', '.join(f'portraits/info/{u}' for u in sorted(used)) or None
 
 
 @torch.no_grad()
@@ -66,6 +116,7 @@ def main() -> None:
     ap.add_argument('--checkpoint', type=Path, default=TRAINING_DIR / 'results' / 'finetune_motion_cpu' / 'student.pt')
     ap.add_argument('--pack', type=Path, default=DEFAULT_PACK)
     ap.add_argument('--json', type=Path, default=TRAINING_DIR / 'results' / 'albedo_calibration.json')
+    ap.add_argument('--data', type=Path, default=None, help='shared data folder (skin-tone groups of the portraits)')
     args = ap.parse_args()
     torch.set_num_threads(2)
     ck = torch.load(args.checkpoint, map_location='cpu')
@@ -79,6 +130,16 @@ def main() -> None:
         b = augment(prior_source(d, d.prior_val_idx[s:s + 32]), cfg, None, d.lights, train=False)
         _, _, alb = model(b['input'])
         portraits += fit(alb, b['albedo'], b['w_alb'])
+    groups, group_source = portrait_groups(args.data or data_dir(), d.prior_ids)
+    by_group: dict[str, list[dict]] = {}
+    labelled = sorted(groups)
+    for s in range(0, len(labelled), 32):
+        idx = torch.tensor(labelled[s:s + 32])
+        b = augment(prior_source(d, idx), cfg, None, d.lights, train=False)
+        _, _, alb = model(b['input'])
+        for i, r in zip(labelled[s:s + 32], fit_items(alb, b['albedo'], b['w_alb'])):
+            if r is not None:
+                by_group.setdefault(groups[i], []).append(r)
     yale: list[dict] = []
     for s in range(0, len(d.yale_eval_img), 64):
         sub = d.yale_eval_img[s:s + 64]
@@ -93,11 +154,21 @@ def main() -> None:
               'onnx_sha256': json.loads(metrics.read_text()).get('onnx_sha256') if metrics.exists() else None,
               'model': 'pred_lum = alpha * target_lum + beta per item (weighted by the albedo target weight); offset = beta / mean(pred)',
               'validation_portraits': summary(portraits), 'heldout_yale': summary(yale)}
+    if by_group:
+        report['by_group'] = {'source': group_source, 'items': 'every labelled portrait of the pack, training and validation',
+                              **{g: summary(v) for g, v in sorted(by_group.items())}}
     write_json(args.json, report)
     for k in ('validation_portraits', 'heldout_yale'):
         v = report[k]
         print(f'[CalibrateAlbedo] {k:20s} items {v["items"]:4d}  alpha {v["median_alpha"]:.3f}  beta {v["median_beta"]:.3f}  '
               f'offset {v["median_offset"]:.3f} (p25 {v["p25_offset"]:.3f}, p75 {v["p75_offset"]:.3f})  r {v["median_r"]:.2f}')
+    if by_group:
+        for g, v in report['by_group'].items():
+            if isinstance(v, dict):
+                print(f'[CalibrateAlbedo]   group {g:12s} items {v["items"]:4d}  alpha {v["median_alpha"]:.3f}  '
+                      f'offset {v["median_offset"]:.3f} (p25 {v["p25_offset"]:.3f}, p75 {v["p75_offset"]:.3f})')
+    else:
+        print(f'[CalibrateAlbedo] WARNING: no skin-tone groups (no portraits/info under {args.data or data_dir()}): by_group skipped')
     print(f'[CalibrateAlbedo] wrote {args.json}')
 
 

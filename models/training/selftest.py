@@ -190,6 +190,24 @@ def test_upsamplers() -> None:
        f'{float((a - b).abs().max()):.3e}')
 
 
+def test_portrait_groups() -> None:
+    """calibrate_albedo's skin-tone labels: a set's table found by its face ids, multi-group answers -> 'mixed',
+    sets whose names share a prefix kept apart, unmatched sets and video frames left out."""
+    import tempfile
+    from calibrate_albedo import portrait_groups
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        for d in ('info', 'front', 'front_smile', 'other'):
+            (root / 'portraits' / d).mkdir(parents=True)
+        (root / 'portraits' / 'info' / 'lab_info.csv').write_text('face_id,face_age,face_eth\n001,20,black\n002,30,east_asian/white\n')
+        (root / 'portraits' / 'info' / 'x_info.csv').write_text('face_id,face_age\n001,20\n')
+        ids = ['p_front_001_03', 'p_front_smile_002_08', 'p_front_003_03', 'p_other_a', 'v_clip_0001']
+        groups, source = portrait_groups(root, ids)
+        ok(groups == {0: 'black', 1: 'mixed'}, 'portrait groups', str(groups))
+        ok(source == 'portraits/info/lab_info.csv', 'portrait group source', str(source))
+        ok(portrait_groups(root / 'absent', ids) == ({}, None), 'portrait groups without data')
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument('--pack', type=Path, default=DEFAULT_PACK)
@@ -202,6 +220,7 @@ def main() -> None:
     test_yale_pack(args.pack)
     test_priors_loader()
     test_upsamplers()
+    test_portrait_groups()
     print(f'{len(FAILS)} failure(s)' if FAILS else 'all passed')
     sys.exit(1 if FAILS else 0)
 
