@@ -5,7 +5,7 @@
     /usr/bin/python3 models/training/reproduce.py --check DIR                        # compare an existing run only
     /usr/bin/python3 models/training/reproduce.py --noise-seeds 11,12                # measure the noise band
     /usr/bin/python3 models/training/reproduce.py --stage1-prefix 200                # stage 1's first steps vs its log
-    /usr/bin/python3 models/training/reproduce.py --stage1-progress models/training/runs/reproduce_cpu/stage1
+    /usr/bin/python3 models/training/reproduce.py --stage1-progress models/training/runs/reproduce_cpu/stage1 [--snapshot]
 
 Stages (each is train.py with a committed config; the schedule is by steps, so an interrupted stage resumes
 bit-exactly with the same command: exit code 3 means "run me again", for machines that cap a command's wall time):
@@ -172,7 +172,7 @@ def stage1_progress(run_dir: Path) -> dict:
     steps: held-out Yale B, prior agreement), with the relative difference of each loss and the difference in
     degrees of each evaluation against the stage-1 tolerance of the final check (`tolerances`). A progress report,
     not the verdict: that is the final evaluation (exit code of the plain command). Writes
-    <run_dir>/progress.json and returns it."""
+    <run_dir>/progress.json (and progress.png: plot_progress) and returns it."""
     ref = read_log(RESULTS / STAGE1 / 'log.jsonl')
     mine = read_log(run_dir / 'log.jsonl')
     steps_total = json.loads((CONFIGS / f'{STAGE1}.json').read_text())['optim']['steps']
@@ -204,7 +204,48 @@ def stage1_progress(run_dir: Path) -> dict:
     for r in evals:
         print(f'[Reproduce]   step {r["step"]:5d} {r["metric"]:30s} committed {r["committed"]:6.2f}  here {r["here"]:6.2f}  '
               f'delta {r["delta_deg"]:+.2f} (final tolerance {r["tolerance_deg"]:.2f})')
+    plot_progress(ref, mine, run_dir / 'progress.png')
     return report
+
+
+def plot_progress(ref: dict[int, dict], mine: dict[int, dict], path: Path) -> None:
+    """The logged losses of both runs over steps (log scale) and, where logged, the held-out evaluations: a
+    picture of how far a run follows the committed one. Skipped with a line when matplotlib is missing."""
+    try:
+        import matplotlib
+        matplotlib.use('Agg')
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print('[Reproduce] matplotlib missing: no progress plot')
+        return
+    fig, axes = plt.subplots(1, 2, figsize=(13, 4.5))
+    colors = plt.rcParams['axes.prop_cycle'].by_key()['color']
+    last = max(mine, default=0)
+    for key, c in zip(PREFIX_KEYS, colors):
+        xs = sorted(k for k in ref if key in ref[k] and k <= max(last, 1) * 1.15 + 400)
+        axes[0].plot(xs, [ref[k][key] for k in xs], color=c, lw=1, alpha=0.5, ls='--')
+        ys = sorted(mine)
+        axes[0].plot(ys, [mine[k][key] for k in ys], color=c, lw=1.8, marker='.', label=key)
+    axes[0].set_yscale('log')
+    axes[0].set_xlabel('step')
+    axes[0].set_title('loss means per 200 steps: this run (solid) vs committed H100 run (dashed)', fontsize=9)
+    axes[0].legend(fontsize=8)
+    for (a, b), c in zip(METRICS, colors):
+        xs = sorted(k for k in ref if 'eval' in ref[k])
+        axes[1].plot(xs, [ref[k]['eval'][a][b] for k in xs], color=c, lw=1, alpha=0.5, ls='--')
+        ys = sorted(k for k in mine if 'eval' in mine[k])
+        if ys:
+            axes[1].plot(ys, [mine[k]['eval'][a][b] for k in ys], color=c, lw=1.8, marker='o', label=f'{a}.{b}')
+        else:
+            axes[1].plot([], [], color=c, label=f'{a}.{b}')
+    axes[1].set_xlabel('step')
+    axes[1].set_ylabel('degrees')
+    axes[1].set_title('held-out evaluations (every 2,000 steps): this run (dots) vs committed (dashed)', fontsize=9)
+    axes[1].legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    print(f'[Reproduce] wrote {path}')
 
 
 def main() -> None:
@@ -225,12 +266,23 @@ def main() -> None:
     ap.add_argument('--prefix-seeds', default='11', help='other seeds for --stage1-prefix (comma-separated)')
     ap.add_argument('--stage1-progress', type=Path, metavar='RUN_DIR',
                     help='report where an unfinished stage-1 run (e.g. RUN_DIR = runs/reproduce_cpu/stage1) stands '
-                         'against the committed log at the same steps; writes RUN_DIR/progress.json')
+                         'against the committed log at the same steps; writes RUN_DIR/progress.json and progress.png')
+    ap.add_argument('--snapshot', action='store_true',
+                    help=f'with --stage1-progress: also copy progress.json/png and the log to results/{STAGE1}_cpu_progress/')
     args = ap.parse_args()
     common = (['--pack', str(args.pack)] if args.pack else []) + (['--no-build'] if args.no_build else []) + \
         (['--max-seconds', str(args.max_seconds)] if args.max_seconds else [])
     if args.stage1_progress:
         stage1_progress(args.stage1_progress)
+        if args.snapshot:
+            # A committed record of an unfinished run (the run folder itself is git-ignored).
+            import shutil
+            dst = RESULTS / f'{STAGE1}_cpu_progress'
+            dst.mkdir(parents=True, exist_ok=True)
+            for name in ('progress.json', 'progress.png', 'log.jsonl'):
+                if (args.stage1_progress / name).exists():
+                    shutil.copyfile(args.stage1_progress / name, dst / name)
+            print(f'[Reproduce] snapshot in {dst.relative_to(REPO_ROOT)}')
         return
     if args.stage1_prefix:
         seeds: list[int | None] = [None, *(int(v) for v in args.prefix_seeds.split(','))]
