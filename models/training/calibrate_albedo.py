@@ -99,8 +99,8 @@ def portrait_groups(data: Path, ids: list[str]) -> tuple[dict[int, str], str | N
     out: dict[int, str] = {}
     used = set()
     for st, items in by_set.items():
-        best = max(tables, key=lambda t: sum(fid in t[1] for _, fid in items), default=None)
-        if not best or sum(fid in best[1] for _, fid in items) < len(items) / 2:
+        hits, best = max(((sum(fid in t[1] for _, fid in items), t) for t in tables), key=lambda h: h[0], default=(0, None))
+        if not best or hits < len(items) / 2:
             continue
         used.add(best[0])
         for i, fid in items:
@@ -125,21 +125,23 @@ def main() -> None:
     load_compatible(model, ck['model'])
     model.eval()
     d = TrainData(args.pack, torch.device('cpu'))
-    portraits: list[dict] = []
-    for s in range(0, len(d.prior_val_idx), 32):
-        b = augment(prior_source(d, d.prior_val_idx[s:s + 32]), cfg, None, d.lights, train=False)
-        _, _, alb = model(b['input'])
-        portraits += fit(alb, b['albedo'], b['w_alb'])
+
+    def portrait_fits(idx: torch.Tensor) -> list[dict | None]:
+        """fit_items over pack portraits `idx`, in batches of 32 (unaugmented, as the validation sees them)."""
+        rows: list[dict | None] = []
+        for s in range(0, len(idx), 32):
+            b = augment(prior_source(d, idx[s:s + 32]), cfg, None, d.lights, train=False)
+            _, _, alb = model(b['input'])
+            rows += fit_items(alb, b['albedo'], b['w_alb'])
+        return rows
+
+    portraits = [r for r in portrait_fits(d.prior_val_idx) if r is not None]
     groups, group_source = portrait_groups(args.data or data_dir(), d.prior_ids)
     by_group: dict[str, list[dict]] = {}
     labelled = sorted(groups)
-    for s in range(0, len(labelled), 32):
-        idx = torch.tensor(labelled[s:s + 32])
-        b = augment(prior_source(d, idx), cfg, None, d.lights, train=False)
-        _, _, alb = model(b['input'])
-        for i, r in zip(labelled[s:s + 32], fit_items(alb, b['albedo'], b['w_alb'])):
-            if r is not None:
-                by_group.setdefault(groups[i], []).append(r)
+    for i, r in zip(labelled, portrait_fits(torch.tensor(labelled, dtype=torch.long))):
+        if r is not None:
+            by_group.setdefault(groups[i], []).append(r)
     yale: list[dict] = []
     for s in range(0, len(d.yale_eval_img), 64):
         sub = d.yale_eval_img[s:s + 64]
