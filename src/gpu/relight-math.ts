@@ -226,7 +226,8 @@ export type PixelBuffer =
   | { readonly kind: 'rgba8'; readonly widthPx: number; readonly heightPx: number; readonly data: Uint8Array | Uint8ClampedArray }
   | { readonly kind: 'linear'; readonly widthPx: number; readonly heightPx: number; readonly channels: 1 | 3; readonly data: Float32Array };
 
-function readLinear(src: PixelBuffer, i: number, out: Float64Array): void {
+/** Pixel `i` of `src` as linear RGB into `out` (grey inputs repeated). */
+export function readLinear(src: PixelBuffer, i: number, out: Float64Array): void {
   if (src.kind === 'rgba8') {
     const d = src.data;
     out[0] = SRGB8_TO_LINEAR[d[i * 4]!]!;

@@ -6,16 +6,16 @@
  * that normals are unit length, and that the leak tracker ends at zero. Prints median ms per frame at 640x480 and
  * writes tests/.artifacts/geometry-<realm>-<case>.png: frame | normals (n*0.5+0.5) | confidence | silhouette only.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { launch, type Launched } from '../support/browser.js';
-import { ARTIFACTS_DIR, DATA_DIR, hasData } from '../support/env.js';
+import { ARTIFACTS_DIR, hasData } from '../support/env.js';
+import { openTestPage, pageApi, serveSharedData, sharedDataUrl } from '../support/pages.js';
 import type { GeometryRunOptions, GeometryRunResult } from './pages/geometry-harness.js';
-import type { GeometryCaseSpec } from './pages/geometry-page.js';
+import type { GeometryCaseSpec, GeometryTestApi } from './pages/geometry-page.js';
 
-const baseUrl = inject('baseUrl');
 const WHO = 'geometry-prior.test';
 // RL_GEOMETRY_ITERATIONS=30 for a steadier timing run.
 const OPTIONS: GeometryRunOptions = { frameWidthPx: 640, frameHeightPx: 480, iterations: Number(process.env.RL_GEOMETRY_ITERATIONS ?? 12), png: true };
@@ -25,17 +25,14 @@ function specs(): GeometryCaseSpec[] {
   const out: GeometryCaseSpec[] = [];
   for (const rel of PORTRAITS) {
     if (!hasData(rel, WHO)) continue;
-    out.push({ name: rel.replace(/^portraits\//, '').replace(/[/.]/g, '-').replace(/-jpg$/, ''), imageUrl: `${baseUrl}/__data/${rel}` });
+    out.push({ name: rel.replace(/^portraits\//, '').replace(/[/.]/g, '-').replace(/-jpg$/, ''), imageUrl: sharedDataUrl(rel) });
   }
   out.push({ name: 'synthetic' });
   return out;
 }
 
 async function runOn(page: Page, realm: 'main' | 'worker', s: GeometryCaseSpec[]): Promise<GeometryRunResult> {
-  return page.evaluate(
-    ([r, c, o]) => (window as unknown as { geometryTest: { run: Function } }).geometryTest.run(r, c, o) as Promise<GeometryRunResult>,
-    [realm, s, OPTIONS] as const,
-  );
+  return pageApi<GeometryTestApi>(page, 'geometryTest').run(realm, s, OPTIONS);
 }
 
 const f = (v: number[]) => `(${v.map((x) => x.toFixed(2)).join(', ')})`;
@@ -95,13 +92,7 @@ describe('AnalyticPriorEstimator in Chromium', () => {
 
   beforeAll(async () => {
     browser = await launch();
-    page = await browser.newPage();
-    await page.route(`${baseUrl}/__data/**`, (route) => {
-      const rel = decodeURIComponent(new URL(route.request().url()).pathname.replace(/^\/__data\//, ''));
-      return route.fulfill({ path: resolve(DATA_DIR, rel) });
-    });
-    await page.goto(`${baseUrl}/tests/browser/pages/geometry.html`);
-    await page.waitForFunction(() => 'geometryTest' in window);
+    page = await openTestPage(browser, 'geometry.html', { setup: serveSharedData });
   });
 
   afterAll(async () => {

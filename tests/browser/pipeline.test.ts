@@ -173,7 +173,7 @@ describe('execution host under a strict CSP', () => {
 
   it("worker-src 'none': processes on the main thread and reports the reason", async () => {
     const csp = encodeURIComponent("worker-src 'none'");
-    const page = await openTestPage(b, 'pipeline.html', `?csp=${csp}`);
+    const page = await openTestPage(b, 'pipeline.html', { query: `?csp=${csp}` });
     const stats = await call<{ mode: string; host: string; fallbackReason?: string }>(page, 'start', {
       host: 'auto', stage: 'exposure', segmenter: 'ellipse', settings: { intensity: 2.5, smoothing: 0 },
     });

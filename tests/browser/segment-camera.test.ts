@@ -9,38 +9,17 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Page } from 'playwright-core';
 import { launch, type Launched } from '../support/browser.js';
 import { ARTIFACTS_DIR, hasData } from '../support/env.js';
+import { openTestPage, pageApi, type PageApi } from '../support/pages.js';
 import { sharedClipY4m, syntheticPortraitY4m } from '../support/y4m.js';
 
 const baseUrl = inject('baseUrl');
 const WHO = 'segment-camera.test';
 
-type Box = [number, number, number, number];
-/** The page's CameraResult (tests/browser/pages/segment-page.ts), restated: the Node project does not compile pages. */
-interface CameraResult {
-  realm: string;
-  backend: string;
-  initMs: number;
-  frameFormat: string | null;
-  frameWidthPx: number;
-  frameHeightPx: number;
-  maskWidthPx: number;
-  maskHeightPx: number;
-  faceMeans: number[];
-  backgroundMeans: number[];
-  medianMs: number;
-  medianResizeMs: number;
-  rawChangePerFrame: number;
-  smoothedChangePerFrame: number;
-  smoothedLagOnMotion: number;
-  emaChangePerFrame: number;
-  emaLagOnMotion: number;
-  motionPixels: number;
-  overlayPngBase64: string;
-  leak: { page: Record<string, number>; pageTotal: number; host: Record<string, number>; hostTotal: number };
-}
+// The page's shapes: type-only imports (erased at run time; the Node test never loads the page modules).
+import type { Box } from './pages/segment-harness.js';
+import type { SegmentTestApi } from './pages/segment-page.js';
 
 interface Clip {
   name: string;
@@ -73,13 +52,11 @@ const CLIPS: Clip[] = [
 for (const clip of CLIPS) {
   describe.skipIf(!clip.available())(`MediaPipeSegmenter on camera frames: ${clip.name}`, () => {
     let browser: Launched;
-    let page: Page;
+    let segment: PageApi<SegmentTestApi>;
 
     beforeAll(async () => {
       browser = await launch({ fakeVideo: clip.y4m() });
-      page = await browser.newPage();
-      await page.goto(`${baseUrl}/tests/browser/pages/segment.html`);
-      await page.waitForFunction(() => 'segmentTest' in window);
+      segment = pageApi<SegmentTestApi>(await openTestPage(browser, 'segment.html'), 'segmentTest');
     });
 
     afterAll(async () => {
@@ -89,11 +66,7 @@ for (const clip of CLIPS) {
     for (const realm of ['main', 'worker'] as const) {
       it(`segments ${clip.name} camera frames (${realm})`, async () => {
         const options = { frames: 45, faceBox: clip.faceBox, backgroundBoxes: clip.backgroundBoxes, smoothing: 0.7 };
-        const r = await page.evaluate(
-          ([realmArg, o]) =>
-            (window as unknown as { segmentTest: { camera: (...a: unknown[]) => Promise<CameraResult> } }).segmentTest.camera(realmArg, o),
-          [realm, options] as const,
-        );
+        const r = await segment.camera(realm, options);
         mkdirSync(ARTIFACTS_DIR, { recursive: true });
         writeFileSync(resolve(ARTIFACTS_DIR, `segment-camera-${clip.name}-${realm}.png`), Buffer.from(r.overlayPngBase64, 'base64'));
         const minFace = Math.min(...r.faceMeans);

@@ -10,46 +10,11 @@ import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { launch, type Launched } from '../support/browser.js';
 import { ARTIFACTS_DIR, DATA_DIR, REPO_ROOT, hasData } from '../support/env.js';
+import { openTestPage, pageApi, serveSharedData, sharedDataUrl } from '../support/pages.js';
 
-// The page's shapes (tests/browser/pages/segment-harness.ts), restated: the Node project does not compile pages.
-type Box = [number, number, number, number];
-interface SegmentCaseSpec {
-  name: string;
-  imageUrl?: string;
-  syntheticSize?: { widthPx: number; heightPx: number };
-  person?: boolean;
-  faceBox: Box;
-  backgroundBoxes: Box[];
-}
-interface SegmentRunOptions {
-  model?: 'general' | 'landscape';
-  delegate?: 'CPU' | 'GPU';
-  assetBaseUrl?: string;
-  iterations: number;
-  overlay: boolean;
-}
-interface RunResult {
-  realm: string;
-  backend: string;
-  initMs: number;
-  medianMs: number;
-  openHandles: Record<string, number>;
-  totalOpen: number;
-  cases: Array<{
-    name: string;
-    frameWidthPx: number;
-    frameHeightPx: number;
-    maskWidthPx: number;
-    maskHeightPx: number;
-    faceMean: number;
-    backgroundMeans: number[];
-    overallMean: number;
-    medianMs: number;
-    medianResizeMs: number;
-    medianInferenceMs: number;
-    overlayPngBase64?: string;
-  }>;
-}
+// The page's shapes: type-only imports (erased at run time; the Node test never loads the page modules).
+import type { Box, RunResult, SegmentRunOptions } from './pages/segment-harness.js';
+import type { SegmentCaseSpec, SegmentTestApi } from './pages/segment-page.js';
 
 const baseUrl = inject('baseUrl');
 const WHO = 'segment-mediapipe.test';
@@ -103,7 +68,7 @@ function portraitSpecs(): SegmentCaseSpec[] {
     const size = jpegSize(readFileSync(jpg));
     specs.push({
       name: p.rel.replace(/^portraits\//, '').replace(/[/.]/g, '-').replace(/-jpg$/, ''),
-      imageUrl: `${baseUrl}/__data/${p.rel}`,
+      imageUrl: sharedDataUrl(p.rel),
       faceBox: faceBoxFromTem(jpg.replace(/\.jpg$/, '.tem'), p.temWidthPx, size),
       backgroundBoxes: TOP_CORNERS,
     });
@@ -123,11 +88,7 @@ function syntheticSpec(widthPx: number, heightPx: number, person = true): Segmen
 }
 
 async function runOn(page: Page, realm: 'main' | 'worker', specs: SegmentCaseSpec[], options: SegmentRunOptions): Promise<RunResult> {
-  return page.evaluate(
-    ([r, s, o]) =>
-      (window as unknown as { segmentTest: { run: (...a: unknown[]) => Promise<RunResult> } }).segmentTest.run(r, s, o),
-    [realm, specs, options] as const,
-  );
+  return pageApi<SegmentTestApi>(page, 'segmentTest').run(realm, specs, options);
 }
 
 function report(result: RunResult, tag: string): void {
@@ -175,17 +136,15 @@ describe('MediaPipeSegmenter in Chromium', () => {
 
   beforeAll(async () => {
     browser = await launch();
-    page = await browser.newPage();
-    page.context().on('requestfailed', (r) => console.log(`[${WHO}] request failed: ${r.url()} ${r.failure()?.errorText}`));
-    page.context().on('request', (r) => {
-      if (!r.url().startsWith(baseUrl) && !r.url().startsWith('blob:') && !r.url().startsWith('data:')) offMachine.push(r.url());
+    page = await openTestPage(browser, 'segment.html', {
+      setup: async (p) => {
+        p.context().on('requestfailed', (r) => console.log(`[${WHO}] request failed: ${r.url()} ${r.failure()?.errorText}`));
+        p.context().on('request', (r) => {
+          if (!r.url().startsWith(baseUrl) && !r.url().startsWith('blob:') && !r.url().startsWith('data:')) offMachine.push(r.url());
+        });
+        await serveSharedData(p);
+      },
     });
-    await page.route(`${baseUrl}/__data/**`, (route) => {
-      const rel = decodeURIComponent(new URL(route.request().url()).pathname.replace(/^\/__data\//, ''));
-      return route.fulfill({ path: resolve(DATA_DIR, rel) });
-    });
-    await page.goto(`${baseUrl}/tests/browser/pages/segment.html`);
-    await page.waitForFunction(() => 'segmentTest' in window);
   });
 
   afterAll(async () => {
@@ -258,10 +217,7 @@ describe('MediaPipeSegmenter in Chromium', () => {
   });
 
   it('reports failures with stable codes and survives a bad frame', async () => {
-    const r = await page.evaluate(
-      (base) => (window as unknown as { segmentTest: { errors: (b: string) => Promise<Record<string, unknown>> } }).segmentTest.errors(base),
-      `${baseUrl}/tests/.artifacts/no-such-assets/`,
-    );
+    const r = await pageApi<SegmentTestApi>(page, 'segmentTest').errors(`${baseUrl}/tests/.artifacts/no-such-assets/`);
     console.log(`[${WHO}] errors: ${JSON.stringify(r)}`);
     expect(r.missingAssets).toBe('segmenter-failed');
     expect(r.missingAssetsMessage).toMatch(/HTTP 404.*build:models/);

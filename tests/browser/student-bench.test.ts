@@ -6,39 +6,33 @@
  *
  * STUDENT_BENCH_MODELS=path1.onnx:size,path2.onnx:size (repo-relative) times other graphs (architecture search).
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
 import { launch, type Launched } from '../support/browser.js';
 import { ARTIFACTS_DIR } from '../support/env.js';
+import { openTestPage, pageApi, type PageApi } from '../support/pages.js';
+import type { StudentApi } from './pages/student-page.js';
 
 const RUNS = Number(process.env.STUDENT_BENCH_RUNS ?? 40);
 const CEILING_MS = 40;
 
-interface BenchResult { medianMs: number; minMs: number; firstMs: number; createMs: number; backend: string; threads: number }
-
 describe('student model timing (ORT-web wasm, single thread)', () => {
   let browser: Launched;
-  let page: Page;
+  let student: PageApi<StudentApi>;
 
   beforeAll(async () => {
     browser = await launch();
-    page = await browser.newPage();
-    await page.goto(`${inject('baseUrl')}/tests/browser/pages/student.html`);
-    await page.waitForFunction(() => (globalThis as { studentReady?: boolean }).studentReady === true);
+    student = pageApi<StudentApi>(await openTestPage(browser, 'student.html'), 'student');
   });
   afterAll(async () => browser?.close());
 
   it('runs the shipped student within budget', async () => {
     const models = (process.env.STUDENT_BENCH_MODELS ?? 'models/student.onnx:128').split(',');
-    const all: Record<string, BenchResult> = {};
+    const all: Record<string, Awaited<ReturnType<StudentApi['bench']>>> = {};
     for (const spec of models) {
       const [path, size] = spec.split(':') as [string, string];
-      const r = await page.evaluate(
-        ([p, s, n]) => (globalThis as unknown as { student: { bench(u: string, s: number, n: number): Promise<BenchResult> } }).student.bench(p, s, n),
-        [`/${path}`, Number(size), RUNS] as const,
-      );
+      const r = await student.bench(`/${path}`, Number(size), RUNS);
       console.log(`[StudentBench] ${path} @${size}: median ${r.medianMs.toFixed(2)} ms, min ${r.minMs.toFixed(2)} ms, first ${r.firstMs.toFixed(1)} ms, create ${r.createMs.toFixed(0)} ms, ${r.backend} x${r.threads}`);
       all[path] = r;
       expect(r.backend).toBe('wasm');

@@ -5,32 +5,27 @@
  * - what a user would notice: on a real frontal portrait (Face Research Lab London Set, shared data) the normals on
  *   the image-left side of the head point left (-x) and on the right side point right (+x).
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
 import { launch, type Launched } from '../support/browser.js';
 import { DATA_DIR, hasData } from '../support/env.js';
-
-interface Summary { widthPx: number; heightPx: number; source: string; leftMeanNx: number; rightMeanNx: number; maxLenErr: number; outsideNonZero: number; meanConfidenceInside: number; pixelsInside: number; hasAlbedo: boolean }
-interface EstimateResult { out: Summary[]; backend: string; inferences: number; steps: { prepareMs: number; inferenceMs: number; postMs: number }[]; inferMs: number[]; totalMs: number[]; openHandles: number; counts: Record<string, number>; afterDispose: string }
+import { openTestPage, pageApi, type PageApi } from '../support/pages.js';
+import type { EstimateRequest, StudentApi } from './pages/student-page.js';
 
 const PORTRAIT = 'portraits/neutral_front/001_03.jpg';
 
 describe('StudentEstimator in the browser', () => {
   let browser: Launched;
-  let page: Page;
+  let student: PageApi<StudentApi>;
 
   beforeAll(async () => {
     browser = await launch();
-    page = await browser.newPage();
-    await page.goto(`${inject('baseUrl')}/tests/browser/pages/student.html`);
-    await page.waitForFunction(() => (globalThis as { studentReady?: boolean }).studentReady === true);
+    student = pageApi<StudentApi>(await openTestPage(browser, 'student.html'), 'student');
   });
   afterAll(async () => browser?.close());
 
-  const run = (req: object) => page.evaluate(
-    (r) => (globalThis as unknown as { student: { estimate(r: object): Promise<EstimateResult> } }).student.estimate(r), req);
+  const run = (req: EstimateRequest) => student.estimate(req);
 
   it('honours the GeometryEstimator contract and leaks nothing', async () => {
     const r = await run({ frameWidthPx: 640, frameHeightPx: 480, ellipse: { cx: 0.5, cy: 0.45, rx: 0.16, ry: 0.3, shoulders: true }, calls: 6, everyNFrames: 2, frameStepMs: 33 });
@@ -52,7 +47,7 @@ describe('StudentEstimator in the browser', () => {
   });
 
   it('serves overlapping calls without running the session twice at once', async () => {
-    const r = await page.evaluate((req) => (globalThis as unknown as { student: { concurrent(r: object): Promise<{ statuses: string[]; sizes: string[]; inferences: number; openHandles: number }> } }).student.concurrent(req),
+    const r = await student.concurrent(
       { frameWidthPx: 640, frameHeightPx: 480, ellipse: { cx: 0.5, cy: 0.45, rx: 0.16, ry: 0.3 }, calls: 3, everyNFrames: 1, frameStepMs: 33 });
     expect(r.statuses).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
     expect(r.sizes).toEqual(['128x96', '128x96', '128x96']);
@@ -80,13 +75,10 @@ describe('StudentEstimator backend choice', () => {
   it("'auto' stays on wasm when the only WebGPU adapter is a fallback (SwiftShader)", async () => {
     const b = await launch({ webgpu: true });
     try {
-      const page = await b.newPage();
-      await page.goto(`${inject('baseUrl')}/tests/browser/pages/student.html`);
-      await page.waitForFunction(() => (globalThis as { studentReady?: boolean }).studentReady === true);
-      const info = await page.evaluate(() => (globalThis as unknown as { student: { adapterInfo(): Promise<{ hasAdapter: boolean; isFallback: boolean | null }> } }).student.adapterInfo());
+      const onGpu = pageApi<StudentApi>(await openTestPage(b, 'student.html'), 'student');
+      const info = await onGpu.adapterInfo();
       console.log(`[StudentEstimator] WebGPU adapter here: ${JSON.stringify(info)}`);
-      const r = await page.evaluate(
-        (req) => (globalThis as unknown as { student: { estimate(r: object): Promise<EstimateResult> } }).student.estimate(req),
+      const r = await onGpu.estimate(
         { frameWidthPx: 320, frameHeightPx: 240, ellipse: { cx: 0.5, cy: 0.45, rx: 0.16, ry: 0.3 }, calls: 1, everyNFrames: 1, frameStepMs: 33, backend: 'auto' });
       // A real GPU would (correctly) pick webgpu; this machine only has SwiftShader.
       expect(r.backend).toBe(info.hasAdapter && info.isFallback === false ? 'webgpu' : 'wasm');

@@ -3,26 +3,23 @@
  * inputs and the PyTorch outputs written by models/training/export_onnx.py for the same weights
  * (fixtures.json records the model's sha256, checked here so a re-exported model without new fixtures fails).
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
 import { launch, type Launched } from '../support/browser.js';
 import { REPO_ROOT } from '../support/env.js';
-
-interface ParityResult { tolerance: number; results: { case: number; output: string; maxAbs: number; n: number; finite: boolean }[] }
+import { openTestPage, pageApi, type PageApi } from '../support/pages.js';
+import type { StudentApi } from './pages/student-page.js';
 
 describe('student ONNX parity (ORT-web wasm vs PyTorch)', () => {
   let browser: Launched;
-  let page: Page;
+  let student: PageApi<StudentApi>;
   const index = JSON.parse(readFileSync(join(REPO_ROOT, 'tests/fixtures/student/fixtures.json'), 'utf8')) as { model: string; modelSha256: string };
 
   beforeAll(async () => {
     browser = await launch();
-    page = await browser.newPage();
-    await page.goto(`${inject('baseUrl')}/tests/browser/pages/student.html`);
-    await page.waitForFunction(() => (globalThis as { studentReady?: boolean }).studentReady === true);
+    student = pageApi<StudentApi>(await openTestPage(browser, 'student.html'), 'student');
   });
   afterAll(async () => browser?.close());
 
@@ -32,10 +29,7 @@ describe('student ONNX parity (ORT-web wasm vs PyTorch)', () => {
   });
 
   it('matches PyTorch within 1e-4 on every output', async () => {
-    const r = await page.evaluate(
-      (base) => (globalThis as unknown as { student: { parity(b: string): Promise<ParityResult> } }).student.parity(base),
-      '/tests/fixtures/student',
-    );
+    const r = await student.parity('/tests/fixtures/student');
     expect(r.tolerance).toBeLessThanOrEqual(1e-4);
     expect(r.results.length).toBe(6);
     for (const x of r.results) {

@@ -4,27 +4,22 @@
  * seconds per inference), so it is not part of the default run; on a machine with a real GPU it checks the path
  * StudentEstimator takes by default there. Tolerance 1e-3 (GPU float arithmetic differs more than wasm's).
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launch, type Launched } from '../support/browser.js';
-
-interface ParityResult { backend: string; results: { output: string; maxAbs: number; finite: boolean }[] }
+import { openTestPage, pageApi, type PageApi } from '../support/pages.js';
+import type { StudentApi } from './pages/student-page.js';
 
 describe.skipIf(process.env.STUDENT_WEBGPU !== '1')('student ONNX on the WebGPU EP', () => {
   let browser: Launched;
-  let page: Page;
+  let student: PageApi<StudentApi>;
   beforeAll(async () => {
     browser = await launch({ webgpu: true });
-    page = await browser.newPage();
-    await page.goto(`${inject('baseUrl')}/tests/browser/pages/student.html`);
-    await page.waitForFunction(() => (globalThis as { studentReady?: boolean }).studentReady === true);
+    student = pageApi<StudentApi>(await openTestPage(browser, 'student.html'), 'student');
   });
   afterAll(async () => browser?.close());
 
   it('matches PyTorch on the first fixture', async () => {
-    const r = await page.evaluate(
-      () => (globalThis as unknown as { student: { parity(b: string, be: string, n: number): Promise<ParityResult> } }).student.parity('/tests/fixtures/student', 'webgpu', 1),
-    );
+    const r = await student.parity('/tests/fixtures/student', 'webgpu', 1);
     expect(r.backend).toBe('webgpu');
     for (const x of r.results) {
       console.log(`[StudentWebGpu] ${x.output}: max |webgpu - torch| = ${x.maxAbs.toExponential(2)}`);

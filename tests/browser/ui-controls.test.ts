@@ -3,19 +3,14 @@
  * invalid patch never fired, and screenshots of the panel in light and dark themes
  * (tests/.artifacts/ui-controls-{light,dark}.png; with RL_UPDATE_DOC_IMAGES=1 also docs/images/).
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { launch, type Launched } from '../support/browser.js';
 import { ARTIFACTS_DIR, REPO_ROOT } from '../support/env.js';
+import { eventsOf, openUiPage } from '../support/ui.js';
 import { applyPatch, validatePatch, type RelightSettings } from '../../src/core/settings.js';
-
-interface RecordedEvent {
-  type: string;
-  target: string;
-  detail: any; // eslint-disable-line @typescript-eslint/no-explicit-any
-}
 
 let browser: Launched;
 
@@ -26,18 +21,7 @@ afterAll(async () => {
   await browser?.close();
 });
 
-async function open(query: string, on: Launched = browser): Promise<Page> {
-  const page = await on.newPage();
-  const viewport = { width: 900, height: 1400 };
-  await page.setViewportSize(viewport);
-  await page.goto(`${inject('baseUrl')}/tests/browser/pages/ui.html?${query}`);
-  await page.waitForFunction(() => (window as unknown as { __ready?: Promise<void> }).__ready !== undefined);
-  await page.evaluate(() => (window as unknown as { __ready: Promise<void> }).__ready);
-  return page;
-}
-
-const eventsOf = (page: Page): Promise<RecordedEvent[]> =>
-  page.evaluate(() => (window as unknown as { __events: RecordedEvent[] }).__events);
+const open = (query: string, on: Launched = browser): Promise<Page> => openUiPage(on, query, { width: 900, height: 1400 });
 
 const panelSettings = (page: Page): Promise<RelightSettings> =>
   page.evaluate(() => JSON.parse(JSON.stringify((document.querySelector('rl-controls') as unknown as { settings: unknown }).settings)));

@@ -2,16 +2,11 @@
  * The rl-* elements one by one in real Chromium (tests/browser/pages/ui.html): each renders with its ARIA roles,
  * is reachable with Tab, and its keys/pointer fire the documented events with the right detail.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { launch, type Launched } from '../support/browser.js';
+import { eventsOf, openUiPage } from '../support/ui.js';
 import { validatePatch } from '../../src/core/settings.js';
-
-interface RecordedEvent {
-  type: string;
-  target: string;
-  detail: any; // eslint-disable-line @typescript-eslint/no-explicit-any
-}
 
 let browser: Launched;
 
@@ -22,17 +17,7 @@ afterAll(async () => {
   await browser?.close();
 });
 
-async function open(query: string): Promise<Page> {
-  const page = await browser.newPage();
-  await page.setViewportSize({ width: 1100, height: 1000 });
-  await page.goto(`${inject('baseUrl')}/tests/browser/pages/ui.html?${query}`);
-  await page.waitForFunction(() => (window as unknown as { __ready?: Promise<void> }).__ready !== undefined);
-  await page.evaluate(() => (window as unknown as { __ready: Promise<void> }).__ready);
-  return page;
-}
-
-const eventsOf = (page: Page): Promise<RecordedEvent[]> =>
-  page.evaluate(() => (window as unknown as { __events: RecordedEvent[] }).__events);
+const open = (query: string): Promise<Page> => openUiPage(browser, query, { width: 1100, height: 1000 });
 
 /** The element that really has focus, through shadow roots, and the rl-* host it lives in. */
 function focused(page: Page) {

@@ -3,7 +3,7 @@
  * src/gpu/relight-math.ts, src/core/temporal.ts, src/gpu/cpu-relighter.ts), in their plain per-pixel form. Not
  * used by the product. They are the reference that tests/unit/render-cpu-fast.test.ts holds the optimised
  * `buildLowResGuide`, `compositeFrame` and `smoothRatioMap` to (bit for bit), and the "before" of
- * tests/bench/render-cpu-bench.mjs. Helpers that did not change (sRGB tables, soft clip, srcCoord, the SH
+ * tests/bench/render-cpu-bench.mjs. Helpers that did not change (sRGB tables, readLinear, soft clip, srcCoord, the SH
  * estimate, the ratio map, localMotionPx...) are imported from the product modules: only the loops that were
  * rewritten are frozen here.
  */
@@ -12,24 +12,9 @@ import type { GeometryMaps, Mask, TargetLighting } from '../../src/core/types.js
 import { DEFAULT_TUNING, prepareFrameConstants, type RelightTuning } from '../../src/gpu/cpu-relighter.js';
 import {
   DEFAULT_RELIGHT_PARAMS, LUMA_B, LUMA_G, LUMA_R, SRGB8_TO_LINEAR, cellRange, encodeSrgb255, guideValue, luminance,
-  backgroundMultiplier, computeRatioMap, sampleBilinear, smoothstep, softClipScale, srcCoord,
+  backgroundMultiplier, computeRatioMap, readLinear, sampleBilinear, smoothstep, softClipScale, srcCoord,
   type CompositeInputs, type LowResGuide, type PixelBuffer, type RelightParams,
 } from '../../src/gpu/relight-math.js';
-
-function readLinear(src: PixelBuffer, i: number, out: Float64Array): void {
-  if (src.kind === 'rgba8') {
-    const d = src.data;
-    out[0] = SRGB8_TO_LINEAR[d[i * 4]!]!;
-    out[1] = SRGB8_TO_LINEAR[d[i * 4 + 1]!]!;
-    out[2] = SRGB8_TO_LINEAR[d[i * 4 + 2]!]!;
-  } else if (src.channels === 3) {
-    out[0] = src.data[i * 3]!;
-    out[1] = src.data[i * 3 + 1]!;
-    out[2] = src.data[i * 3 + 2]!;
-  } else {
-    out[0] = out[1] = out[2] = src.data[i]!;
-  }
-}
 
 /** Per-axis bilinear taps (as before: allocated per call). */
 interface AxisTaps { i0: Int32Array; i1: Int32Array; f: Float32Array }

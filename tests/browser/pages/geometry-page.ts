@@ -38,4 +38,8 @@ async function run(realm: 'main' | 'worker', specs: GeometryCaseSpec[], options:
   return realm === 'worker' ? inWorker(cases, options) : runGeometryCases('main', cases, options);
 }
 
-(window as unknown as { geometryTest: unknown }).geometryTest = { run };
+const api = { run };
+/** What tests call through tests/support/pages.ts pageApi(page, 'geometryTest'). */
+export type GeometryTestApi = typeof api;
+(window as unknown as { geometryTest: GeometryTestApi }).geometryTest = api;
+document.title = 'ready';

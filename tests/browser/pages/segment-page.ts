@@ -309,4 +309,8 @@ async function errors(missingAssetBaseUrl: string): Promise<Record<string, unkno
   return out;
 }
 
-(window as unknown as { segmentTest: unknown }).segmentTest = { run, camera, errors };
+const api = { run, camera, errors };
+/** What tests call through tests/support/pages.ts pageApi(page, 'segmentTest'). */
+export type SegmentTestApi = typeof api;
+(window as unknown as { segmentTest: SegmentTestApi }).segmentTest = api;
+document.title = 'ready';

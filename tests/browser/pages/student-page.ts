@@ -230,5 +230,7 @@ const api = {
   },
 };
 
-(globalThis as unknown as { student: typeof api }).student = api;
-(globalThis as unknown as { studentReady: boolean }).studentReady = true;
+/** What tests call through tests/support/pages.ts pageApi(page, 'student'). */
+export type StudentApi = typeof api;
+(globalThis as unknown as { student: StudentApi }).student = api;
+document.title = 'ready';

@@ -154,10 +154,11 @@ if (which === 'gallery') {
   }
 }
 
-(window as unknown as { __ready: Promise<void> }).__ready = (async () => {
+void (async () => {
   await customElements.whenDefined('rl-controls');
   const all = [...document.querySelectorAll<HTMLElement & { updateComplete?: Promise<unknown> }>('*')];
   await Promise.all(all.map((el) => el.updateComplete));
   // Let nested elements finish their first render too.
   await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+  document.title = 'ready';
 })();
