@@ -12,7 +12,7 @@
  * - Pixel values are linear (photometric stereo on them fits far better than on sRGB-decoded values: 16% vs 43%
  *   relative RMS residual on three subjects), so the maths runs on 'linear' pixel buffers.
  */
-import type { GeometryMaps, Mask, TargetLighting } from '../core/types.js';
+import type { GeometryMaps, Mask } from '../core/types.js';
 import { palApply, palFit, psnr as psnrMetric, ssim } from '../core/metrics.js';
 import {
   DEFAULT_RELIGHT_PARAMS, buildLowResGuide, compositeFrame, computeRatioMap, estimateSourceLighting, exposureNeutralSh,

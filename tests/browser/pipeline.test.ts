@@ -8,28 +8,21 @@ import type { Page } from 'playwright-core';
 import { launch, type Launched } from '../support/browser.js';
 import { sharedClipY4m, syntheticPortraitY4m } from '../support/y4m.js';
 import { hasData } from '../support/env.js';
-import { openTestPage } from '../support/pages.js';
-
-type Rl = Record<string, (...args: unknown[]) => Promise<unknown>>;
+import { openTestPage, pageApi, type PageApi } from '../support/pages.js';
+import type { PipelineApi } from './pages/pipeline-page.js';
 
 async function openPage(b: Launched): Promise<Page> {
   return openTestPage(b, 'pipeline.html');
 }
 
-function call<T>(page: Page, fn: string, ...args: unknown[]): Promise<T> {
-  return page.evaluate(([f, a]) => ((window as unknown as { rl: Rl }).rl[f as string]!(...(a as unknown[]))), [fn, args] as const) as Promise<T>;
-}
-
-interface Probe {
-  outputFrames: number; fps: number; widthPx: number; heightPx: number; timestampsIncreasing: boolean;
-  matched: number; diffInside: number; diffOutside: number; signedInside: number; inputFps: number; maxGapMs: number;
-}
+/** The page's `window.rl` (tests/browser/pages/pipeline-page.ts), typed by the page module. */
+const rl = (page: Page): PageApi<PipelineApi> => pageApi<PipelineApi>(page, 'rl');
 
 describe.each([
   { host: 'worker', plumbing: 'insertable-streams' },
   { host: 'main', plumbing: 'insertable-streams' },
   { host: 'worker', plumbing: 'element' },
-])('pipeline on the synthetic clip (host $host, plumbing $plumbing)', ({ host, plumbing }) => {
+] as const)('pipeline on the synthetic clip (host $host, plumbing $plumbing)', ({ host, plumbing }) => {
   let b: Launched;
   let page: Page;
   beforeAll(async () => {
@@ -39,12 +32,12 @@ describe.each([
   afterAll(async () => b?.close());
 
   it('processes the person, keeps the background, the rate, the size and the audio', async () => {
-    const stats = await call<{ mode: string; host: string; plumbing: string }>(page, 'start', {
+    const stats = await rl(page).start({
       host, plumbing, stage: 'exposure', segmenter: 'ellipse', settings: { intensity: 2.5, smoothing: 0 },
     });
     expect(stats.mode).toBe('processing');
     expect(stats.host).toBe(host);
-    const p = await call<Probe>(page, 'probe', 3000, 'ellipse');
+    const p = await rl(page).probe(3000, 'ellipse');
     console.log(`[pipeline ${host}/${plumbing}] camera ${p.inputFps.toFixed(1)} fps, output ${p.fps.toFixed(1)} fps, matched ${p.matched}, |d| in ${p.diffInside.toFixed(1)} out ${p.diffOutside.toFixed(2)}`);
     expect(p.widthPx).toBe(640);
     expect(p.heightPx).toBe(480);
@@ -57,32 +50,32 @@ describe.each([
     // Brighter person (intensity 2.5), untouched background.
     expect(p.signedInside).toBeGreaterThan(15);
     expect(p.diffOutside).toBeLessThan(plumbing === 'element' ? 3 : 1.5);
-    const audio = await call<{ count: number; same: boolean; live: boolean }>(page, 'audio');
+    const audio = await rl(page).audio();
     expect(audio).toEqual({ count: 1, same: true, live: true });
-    const info = await call<{ out: MediaTrackSettings; camera: MediaTrackSettings }>(page, 'trackInfo');
+    const info = await rl(page).trackInfo();
     expect(info.out.width).toBe(info.camera.width);
     expect(info.out.deviceId).toBe(info.camera.deviceId);
   });
 
   it('rejects invalid settings with a clear error and keeps the old ones', async () => {
-    const r = await call<{ ok: boolean; name: string; message: string; settings: { strength: number } }>(page, 'update', { strength: 7 });
+    const r = await rl(page).update({ strength: 7 });
     expect(r.ok).toBe(false);
     expect(r.name).toBe('SettingsError');
     expect(r.message).toMatch(/strength must be in \[0, 1\]/);
-    expect(r.settings.strength).toBeLessThanOrEqual(1);
+    expect(r.settings?.strength).toBeLessThanOrEqual(1);
   });
 
   it('disabling passes the camera frames through untouched', async () => {
-    await call(page, 'update', { enabled: false });
-    const p = await call<Probe>(page, 'probe', 1500, 'ellipse');
+    await rl(page).update({ enabled: false });
+    const p = await rl(page).probe(1500, 'ellipse');
     expect(p.diffInside).toBeLessThan(plumbing === 'element' ? 3 : 1.5);
-    await call(page, 'update', { enabled: true });
+    await rl(page).update({ enabled: true });
   });
 
   it('stopping the output stops the camera, and nothing leaks', async () => {
-    const r = await call<{ camera: string }>(page, 'stopOutput');
+    const r = await rl(page).stopOutput();
     expect(r.camera).toBe('ended');
-    const leaks = await call<{ total: number; main: Record<string, number>; worker: Record<string, number> }>(page, 'dispose');
+    const leaks = await rl(page).dispose();
     expect(leaks.total).toBe(0);
     for (const v of Object.values(leaks.worker)) expect(v).toBe(0);
   });
@@ -100,22 +93,22 @@ describe('fail open', () => {
   });
   afterAll(async () => b?.close());
 
-  it.each(['stage-throw', 'segmenter-throw', 'crash', 'hang'])('keeps frames flowing when the engine fails (%s), reports it, and rebuilds', async (fault) => {
-    await call(page, 'start', {
+  it.each(['stage-throw', 'segmenter-throw', 'crash', 'hang'] as const)('keeps frames flowing when the engine fails (%s), reports it, and rebuilds', async (fault) => {
+    await rl(page).start({
       host: 'worker', stage: 'exposure', segmenter: 'ellipse', settings: { intensity: 2.5, smoothing: 0 },
       backoffMs: { initial: 1500, max: 1500 }, frameTimeoutMs: 400,
     });
     // The probe starts first so that it sees the failure happen: the gap in output frames is what a viewer sees.
-    const probing = call<Probe>(page, 'probe', 1400, 'ellipse');
+    const probing = rl(page).probe(1400, 'ellipse');
     await new Promise((r) => setTimeout(r, 300));
-    await call(page, 'injectFault', fault);
+    await rl(page).injectFault(fault);
     const during = await probing;
-    const stats = await call<{ failures: number; lastError: { code: string; message: string } }>(page, 'stats');
-    const events = await call<{ type: string; detail: { code?: string; message?: string } }[]>(page, 'events');
+    const stats = await rl(page).stats();
+    const events = await rl(page).events();
     console.log(`[fail-open ${fault}] ${during.fps.toFixed(1)} fps (camera ${during.inputFps.toFixed(1)}), longest gap ${during.maxGapMs.toFixed(0)} ms; error: ${stats.lastError?.message}`);
     expect(stats.failures).toBeGreaterThan(0);
     expect(events.some((e) => e.type === 'fallback')).toBe(true);
-    expect(stats.lastError.message.length).toBeGreaterThan(5);
+    expect(stats.lastError?.message.length).toBeGreaterThan(5);
     expect(during.fps).toBeGreaterThan(0.85 * during.inputFps);
     // A thrown error is passed through at once (the failing frame itself, then originals); a hang only once the
     // frame timeout (400 ms here) says so. The bound leaves room for a loaded 2-core machine's scheduling.
@@ -123,10 +116,10 @@ describe('fail open', () => {
     expect(during.maxGapMs).toBeLessThan((fault === 'hang' ? 400 : 0) + Math.max(250, 5 * frameMs));
     // Rebuilt: processing again.
     await page.waitForFunction(() => (window as unknown as { rl: { stats(): { mode: string } } }).rl.stats().mode === 'processing', undefined, { timeout: 10_000 });
-    const after = await call<Probe>(page, 'probe', 1000, 'ellipse');
+    const after = await rl(page).probe(1000, 'ellipse');
     expect(after.signedInside).toBeGreaterThan(15);
-    expect((await call<{ type: string }[]>(page, 'events')).some((e) => e.type === 'recovered')).toBe(true);
-    const leaks = await call<{ total: number }>(page, 'dispose');
+    expect((await rl(page).events()).some((e) => e.type === 'recovered')).toBe(true);
+    const leaks = await rl(page).dispose();
     expect(leaks.total).toBe(0);
   });
 });
@@ -143,20 +136,20 @@ describe.skipIf(!HAS_GRID)('pipeline on a real GRID clip with MediaPipe segmenta
   afterAll(async () => b?.close());
 
   it('brightens the person at the camera rate, leaves the background, passes audio, stops and cleans up', async () => {
-    const stats = await call<{ mode: string; segmenter: string }>(page, 'start', {
+    const stats = await rl(page).start({
       host: 'worker', stage: 'exposure', segmenter: 'mediapipe', settings: { intensity: 2.5, smoothing: 0.5 },
     });
     expect(stats.segmenter).toMatch(/mediapipe/);
-    const p = await call<Probe>(page, 'probe', 4000, 'centred');
+    const p = await rl(page).probe(4000, 'centred');
     console.log(`[pipeline GRID] camera ${p.inputFps.toFixed(1)} fps, output ${p.fps.toFixed(1)} fps, ${p.widthPx}x${p.heightPx}, |d| in ${p.diffInside.toFixed(1)} (signed ${p.signedInside.toFixed(1)}) out ${p.diffOutside.toFixed(2)}`);
     expect(p.widthPx).toBe(640);
     expect(Math.abs(p.fps - p.inputFps) / p.inputFps).toBeLessThan(0.1);
     expect(p.timestampsIncreasing).toBe(true);
     expect(p.signedInside).toBeGreaterThan(10);
     expect(p.diffOutside).toBeLessThan(1.5);
-    expect(await call(page, 'audio')).toEqual({ count: 1, same: true, live: true });
-    expect((await call<{ camera: string }>(page, 'stopOutput')).camera).toBe('ended');
-    const leaks = await call<{ total: number; worker: Record<string, number> }>(page, 'dispose');
+    expect(await rl(page).audio()).toEqual({ count: 1, same: true, live: true });
+    expect((await rl(page).stopOutput()).camera).toBe('ended');
+    const leaks = await rl(page).dispose();
     expect(leaks.total).toBe(0);
     for (const v of Object.values(leaks.worker)) expect(v).toBe(0);
   });
@@ -174,16 +167,16 @@ describe('execution host under a strict CSP', () => {
   it("worker-src 'none': processes on the main thread and reports the reason", async () => {
     const csp = encodeURIComponent("worker-src 'none'");
     const page = await openTestPage(b, 'pipeline.html', { query: `?csp=${csp}` });
-    const stats = await call<{ mode: string; host: string; fallbackReason?: string }>(page, 'start', {
+    const stats = await rl(page).start({
       host: 'auto', stage: 'exposure', segmenter: 'ellipse', settings: { intensity: 2.5, smoothing: 0 },
     });
     expect(stats.mode).toBe('processing');
     expect(stats.host).toBe('main');
     expect(stats.fallbackReason ?? '').toMatch(/worker/i);
-    const p = await call<Probe>(page, 'probe', 2000, 'ellipse');
+    const p = await rl(page).probe(2000, 'ellipse');
     expect(p.signedInside).toBeGreaterThan(15);
     expect(p.diffOutside).toBeLessThan(1.5);
     expect(Math.abs(p.fps - p.inputFps) / p.inputFps).toBeLessThan(0.1);
-    expect((await call<{ total: number }>(page, 'dispose')).total).toBe(0);
+    expect((await rl(page).dispose()).total).toBe(0);
   });
 });

@@ -10,14 +10,12 @@ import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launch, type Launched } from '../support/browser.js';
 import { ARTIFACTS_DIR } from '../support/env.js';
-import { openTestPage } from '../support/pages.js';
-import type { CompareResult, SceneSpec, TimingResult } from './pages/render-harness.js';
+import { openTestPage, pageApi, type PageApi } from '../support/pages.js';
+import type { RenderApi } from './pages/render-page.js';
+import type { CompareResult, SceneSpec } from './pages/render-harness.js';
 
-type Rr = Record<string, (...args: unknown[]) => Promise<unknown>>;
-
-function call<T>(page: Page, fn: string, ...args: unknown[]): Promise<T> {
-  return page.evaluate(([f, a]) => ((window as unknown as { rr: Rr }).rr[f as string]!(...(a as unknown[]))), [fn, args] as const) as Promise<T>;
-}
+/** The page's `window.rr` (tests/browser/pages/render-page.ts), typed by the page module. */
+const rr = (page: Page): PageApi<RenderApi> => pageApi<RenderApi>(page, 'rr');
 
 function spec(widthPx: number, heightPx: number, patch: Partial<SceneSpec> = {}): SceneSpec {
   return {
@@ -76,7 +74,7 @@ describe('WebGpuRenderer vs CpuRenderer (Chromium, WebGPU on SwiftShader)', () =
   afterAll(async () => b?.close());
 
   it('64x48: same pixels as the CPU reference over 3 frames (temporal history included), no leaks', async () => {
-    const r = await call<CompareResult>(page, 'compare', spec(64, 48));
+    const r = await rr(page).compare(spec(64, 48));
     report('64x48', r);
     expect(r.adapter.fallback).toBe(true);
     expect(r.uploadPath).toBe('copy-to');
@@ -85,7 +83,7 @@ describe('WebGpuRenderer vs CpuRenderer (Chromium, WebGPU on SwiftShader)', () =
 
   it('640x480: same pixels; PNGs saved (keep, dim and relight backgrounds)', async () => {
     for (const background of ['keep', 'dim', 'relight'] as const) {
-      const r = await call<CompareResult>(page, 'compare', spec(640, 480, { background, frames: 2, geometryPx: [128, 128], maskPx: [256, 256] }), {}, true);
+      const r = await rr(page).compare(spec(640, 480, { background, frames: 2, geometryPx: [128, 128], maskPx: [256, 256] }), {}, true);
       report(`640x480 ${background}`, r);
       expectMatch(r);
       console.log(`[render-webgpu] wrote ${savePng(`render-640x480-${background}.png`, r.images!)}`);
@@ -93,26 +91,26 @@ describe('WebGpuRenderer vs CpuRenderer (Chromium, WebGPU on SwiftShader)', () =
   });
 
   it('the zero-copy upload probe (copyExternalImageToTexture) either works or falls back cleanly, same pixels', async () => {
-    const r = await call<CompareResult>(page, 'compare', spec(160, 120), { upload: 'external' });
+    const r = await rr(page).compare(spec(160, 120), { upload: 'external' });
     report('160x120 upload probe', r);
     expect(['external', 'copy-to']).toContain(r.uploadPath);
     expectMatch(r);
   });
 
   it('runs in a module worker, both renderers, with the same result and no leaks', async () => {
-    const r = await call<CompareResult>(page, 'compareInWorker', spec(160, 120));
+    const r = await rr(page).compareInWorker(spec(160, 120));
     report('160x120 in worker', r);
     expectMatch(r);
   });
 
   it('the tier table puts this machine (SwiftShader) on the CPU renderer', async () => {
-    const r = await call<{ tier: string; backend: string; fallbackAdapter: boolean; adapter: string }>(page, 'factory');
+    const r = await rr(page).factory();
     console.log(`[render-webgpu] tier: ${JSON.stringify(r)}`);
     expect(r).toMatchObject({ tier: 'webgpu-fallback', backend: 'cpu', fallbackAdapter: true });
   });
 
   it("reports device loss once, and then rejects renders with 'gpu-lost'", async () => {
-    const r = await call<{ reported: string | null; codeAfter: string; okBefore: boolean; openAfter: number }>(page, 'deviceLoss');
+    const r = await rr(page).deviceLoss();
     console.log(`[render-webgpu] device loss: ${JSON.stringify(r)}`);
     expect(r.okBefore).toBe(true);
     expect(r.reported).toMatch(/destroyed/);
@@ -123,13 +121,13 @@ describe('WebGpuRenderer vs CpuRenderer (Chromium, WebGPU on SwiftShader)', () =
   it('times the CPU renderer (page and worker) and the WebGPU renderer', async () => {
     const rows: string[] = [];
     for (const [w, h] of [[640, 480], [1280, 720]] as const) {
-      const main = await call<TimingResult>(page, 'time', 'cpu', w, h, 8);
-      const worker = await call<TimingResult>(page, 'timeInWorker', 'cpu', w, h, 8);
+      const main = await rr(page).time('cpu', w, h, 8);
+      const worker = await rr(page).timeInWorker('cpu', w, h, 8);
       rows.push(`cpu ${w}x${h}: main median ${main.medianMs.toFixed(1)} ms (min ${main.minMs.toFixed(1)}), worker median ${worker.medianMs.toFixed(1)} ms (min ${worker.minMs.toFixed(1)}); split ${JSON.stringify(main.split)}`);
       expect(main.medianMs).toBeGreaterThan(0);
     }
     for (const [w, h] of [[640, 480], [1280, 720]] as const) {
-      const gpu = await call<TimingResult>(page, 'time', 'webgpu', w, h, 4);
+      const gpu = await rr(page).time('webgpu', w, h, 4);
       rows.push(`webgpu (SwiftShader) ${w}x${h}: median ${gpu.medianMs.toFixed(1)} ms (min ${gpu.minMs.toFixed(1)}); split ${JSON.stringify(gpu.split)}`);
     }
     for (const r of rows) console.log(`[render-webgpu] ${r}`);

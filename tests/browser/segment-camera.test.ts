@@ -6,7 +6,7 @@
  * Clips: a GRID corpus talking head (shared data; skipped loudly when absent) and the synthetic clip.
  * Writes tests/.artifacts/segment-camera-*.png: frame | raw mask | smoothed mask.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { launch, type Launched } from '../support/browser.js';
@@ -14,7 +14,6 @@ import { ARTIFACTS_DIR, hasData } from '../support/env.js';
 import { openTestPage, pageApi, type PageApi } from '../support/pages.js';
 import { sharedClipY4m, syntheticPortraitY4m } from '../support/y4m.js';
 
-const baseUrl = inject('baseUrl');
 const WHO = 'segment-camera.test';
 
 // The page's shapes: type-only imports (erased at run time; the Node test never loads the page modules).

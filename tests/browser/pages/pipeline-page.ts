@@ -76,5 +76,7 @@ const api = {
   },
 };
 
-(globalThis as unknown as { rl: typeof api }).rl = api;
+/** What tests call through tests/support/pages.ts pageApi(page, 'rl'). */
+export type PipelineApi = typeof api;
+(globalThis as unknown as { rl: PipelineApi }).rl = api;
 document.title = 'ready';

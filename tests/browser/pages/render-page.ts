@@ -1,5 +1,5 @@
 /** Renderer test page: exposes the harness (window.rr) in the page realm and through a module worker. */
-import { compareRenderers, deviceLoss, factory, timeRenderer, type SceneSpec } from './render-harness.js';
+import { compareRenderers, deviceLoss, factory, timeRenderer, type CompareResult, type SceneSpec, type TimingResult } from './render-harness.js';
 import type { WebGpuRendererOptions } from '../../../src/gpu/webgpu-renderer.js';
 
 function inWorker<T>(message: unknown): Promise<T> {
@@ -20,11 +20,13 @@ function inWorker<T>(message: unknown): Promise<T> {
 
 const rr = {
   compare: (spec: SceneSpec, gpu: WebGpuRendererOptions = {}, images = false) => compareRenderers(spec, gpu, images),
-  compareInWorker: (spec: SceneSpec) => inWorker({ kind: 'compare', spec }),
+  compareInWorker: (spec: SceneSpec) => inWorker<CompareResult>({ kind: 'compare', spec }),
   time: (kind: 'cpu' | 'webgpu', w: number, h: number, runs: number) => timeRenderer(kind, w, h, runs),
-  timeInWorker: (kind: 'cpu' | 'webgpu', w: number, h: number, runs: number) => inWorker({ kind: 'time', renderer: kind, widthPx: w, heightPx: h, runs }),
+  timeInWorker: (kind: 'cpu' | 'webgpu', w: number, h: number, runs: number) => inWorker<TimingResult>({ kind: 'time', renderer: kind, widthPx: w, heightPx: h, runs }),
   deviceLoss,
   factory,
 };
-(window as unknown as { rr: typeof rr }).rr = rr;
+/** What tests call through tests/support/pages.ts pageApi(page, 'rr'). */
+export type RenderApi = typeof rr;
+(window as unknown as { rr: RenderApi }).rr = rr;
 document.title = 'ready';
