@@ -319,6 +319,10 @@ results.teacher_priors_ms = P640.teacherPrior?.medianMs;
 results.student_speedup_vs_dpr = M.dpr && studentInfer ? M.dpr.stat.medianMs / studentInfer : null;
 results.student_speedup_vs_priors = results.priors_ms && results.student_ms ? results.priors_ms / results.student_ms : null;
 results.student_speedup_vs_teacher_priors = results.teacher_priors_ms && results.student_ms ? results.teacher_priors_ms / results.student_ms : null;
+// Wide frames get the landscape segmentation model (src/segmentation/aspect-segmenter.ts): general / landscape on
+// the same 1280x720 frames, interleaved.
+const P720 = results.stages['1280x720'];
+results.segmentation_speedup_landscape_1280x720 = P720?.segmentationGeneral ? P720.segmentationGeneral.medianMs / P720.segmentation.medianMs : null;
 const cs = results.coldStart.filter((c) => Number.isFinite(c.coldStartMs));
 results.cold_start_ms = cs.length ? cs[cs.length - 1].coldStartMs : null;
 results.cold_start_first_ms = cs.length ? cs[0].coldStartMs : null;
@@ -334,9 +338,9 @@ writeFileSync(jsonPath, JSON.stringify(results, null, 2));
 
 const f1 = (v) => round(v, 1);
 console.log(`\n## Stages (median ms; ${results.inputs.clip}; CPU/wasm tier)\n`);
-console.log(table(['size', 'acquire', 'construct', 'worker RT', 'segment', 'student estimate (inference)', 'prior (landmarks)', 'render', 'engine 1-thread', 'render path'],
+console.log(table(['size', 'acquire', 'construct', 'worker RT', 'segment (model; general)', 'student estimate (inference)', 'prior (landmarks)', 'render', 'engine 1-thread', 'render path'],
   Object.entries(results.stages).map(([k, s]) => [k, f1(s.acquire.medianMs), f1(s.construct.medianMs), f1(s.workerRoundTrip.medianMs),
-    f1(s.segmentation.medianMs), `${f1(s.studentEstimate?.medianMs)} (${f1(s.studentInference?.medianMs)})`, `${f1(s.prior.medianMs)} (${f1(s.priorSplit.landmarksMs)})`,
+    `${f1(s.segmentation.medianMs)} (${s.segmenterBackend}${s.segmentationGeneral ? `; general ${f1(s.segmentationGeneral.medianMs)}` : ''})`, `${f1(s.studentEstimate?.medianMs)} (${f1(s.studentInference?.medianMs)})`, `${f1(s.prior.medianMs)} (${f1(s.priorSplit.landmarksMs)})`,
     f1(s.render.medianMs), s.engine ? f1(s.engine.medianMs) : `failed`, s.renderLabel])));
 console.log('\n## Live pipelines (fake camera, 30 fps)\n');
 console.log(table(['pipeline', 'fps', 'camera fps', 'latency ms', 'segment ms', 'stage ms', 'round trip ms', 'host', 'backend', 'error'],
@@ -351,9 +355,10 @@ console.log(table(['model', 'input', 'median ms', 'p90 ms', 'first ms', 'session
 ]));
 console.log('\n## Headline\n');
 const H = ['fps_640x480', 'fps_ratio_vs_passthrough', 'fps_ratio_vs_segmentation_only', 'added_latency_frames', 'student_ms',
-  'student_speedup_vs_dpr', 'student_speedup_vs_priors', 'student_speedup_vs_teacher_priors', 'cold_start_ms', 'heap_growth_ratio'];
+  'student_speedup_vs_dpr', 'student_speedup_vs_priors', 'student_speedup_vs_teacher_priors', 'segmentation_speedup_landscape_1280x720', 'cold_start_ms', 'heap_growth_ratio'];
 console.log(table(['key', 'value'], H.map((k) => [k, round(results[k], 2)])));
-console.log(`\nsoak: ${results.soak.frames} frames in ${round(results.soak.seconds, 0)} s (${results.soak.backend}); heap ${f1(results.soak.heapAtFirstMb)} MB at ${results.soak.firstCheckpointFrames} -> ${f1(results.soak.heapAtEndMb)} MB at ${results.soak.frames}; ` +
+if (results.soak.frames === undefined) console.log('\nsoak: not run (--phases)');
+else console.log(`\nsoak: ${results.soak.frames} frames in ${round(results.soak.seconds, 0)} s (${results.soak.backend}); heap ${f1(results.soak.heapAtFirstMb)} MB at ${results.soak.firstCheckpointFrames} -> ${f1(results.soak.heapAtEndMb)} MB at ${results.soak.frames}; ` +
   `RSS ${round(results.soak.rssAtFirstMb, 0)} -> ${round(results.soak.rssAtEndMb, 0)} MB (renderer ${round(results.soak.rendererRssAtFirstMb, 0)} -> ${round(results.soak.rendererRssAtEndMb, 0)} MB); open handles ${results.soak.openAtFirst} -> ${results.soak.openAtEnd} (after dispose ${results.soak.openAfterDispose}); errors ${results.soak.errors}`);
 console.log(`WebGPU: ${results.webgpu}.`);
 for (const n of results.notes) console.log(`note: ${n}`);

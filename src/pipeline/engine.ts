@@ -22,6 +22,8 @@ export interface EngineConfig {
   /** Base URL where models/ and wasm are served; undefined = resolved by the bundler. */
   assetBaseUrl?: string;
   settings: RelightSettings;
+  /** The camera's frame size if known: picks the segmentation model and shapes the warm-up frame. */
+  frameSizeHint?: { widthPx: number; heightPx: number };
 }
 
 export interface EngineInfo {
@@ -57,7 +59,7 @@ export class Engine {
   async init(onProgress?: (what: string, fraction: number) => void): Promise<EngineInfo> {
     try {
       onProgress?.('segmenter', 0);
-      this.segmenter = await createSegmenter(this.config.segmenter, this.config.assetBaseUrl);
+      this.segmenter = await createSegmenter(this.config.segmenter, this.config.assetBaseUrl, hintAspect(this.config.frameSizeHint));
       await this.segmenter.init();
       onProgress?.('segmenter', 1);
     } catch (e) {
@@ -85,7 +87,9 @@ export class Engine {
    * several times slower (graph set-up, wasm tier-up), and it must not hit a live frame's timeout.
    */
   private async warmUp(): Promise<void> {
-    const w = 640, h = 480;
+    // The camera's shape (so the segmentation model that will serve it is the one warmed up), 640 wide.
+    const aspect = hintAspect(this.config.frameSizeHint) ?? 4 / 3;
+    const w = 640, h = Math.max(2, Math.min(1280, 2 * Math.round(320 / aspect)));
     const pixels = new Uint8ClampedArray(w * h * 4).fill(128);
     const frame = trackOpen('VideoFrame', new VideoFrame(pixels, { format: 'RGBA', codedWidth: w, codedHeight: h, timestamp: 0 }));
     try {
@@ -167,4 +171,11 @@ export class Engine {
     this.stage = null;
     this.segmenter = null;
   }
+}
+
+/** width / height of a usable size hint, else undefined. */
+function hintAspect(hint: EngineConfig['frameSizeHint']): number | undefined {
+  if (!hint || !(hint.widthPx > 0) || !(hint.heightPx > 0)) return undefined;
+  const aspect = hint.widthPx / hint.heightPx;
+  return Number.isFinite(aspect) ? aspect : undefined;
 }

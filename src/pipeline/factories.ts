@@ -20,11 +20,13 @@ export const SEGMENTER_KINDS: readonly SegmenterKind[] = ['mediapipe', 'ellipse'
 export const STAGE_KINDS: readonly StageKind[] = ['relight', 'exposure', 'null'];
 export const GEOMETRY_KINDS: readonly GeometryKind[] = ['student', 'analytic', 'silhouette'];
 
-export async function createSegmenter(kind: SegmenterKind, assetBaseUrl?: string): Promise<Segmenter> {
+/** `frameAspectHint`: width / height the frames are expected to have (picks the segmentation model variant). */
+export async function createSegmenter(kind: SegmenterKind, assetBaseUrl?: string, frameAspectHint?: number): Promise<Segmenter> {
   switch (kind) {
     case 'mediapipe': {
-      const { MediaPipeSegmenter } = await import('../segmentation/mediapipe-segmenter.js');
-      return new MediaPipeSegmenter({ assetBaseUrl });
+      const [{ MediaPipeSegmenter }, { AspectAwareSegmenter }] = await Promise.all([
+        import('../segmentation/mediapipe-segmenter.js'), import('../segmentation/aspect-segmenter.js')]);
+      return new AspectAwareSegmenter({ frameAspectHint, createVariant: (model) => new MediaPipeSegmenter({ assetBaseUrl, model }) });
     }
     case 'ellipse': {
       const { EllipseSegmenter } = await import('../testing/ellipse-segmenter.js');

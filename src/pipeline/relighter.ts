@@ -389,6 +389,12 @@ class RelighterImpl implements Relighter {
 
   // ---- building, failing, rebuilding
 
+  /** The camera's current size, if the track reports one (the engine picks its segmentation model by it). */
+  private frameSizeHint(): EngineConfig['frameSizeHint'] {
+    const { width, height } = this.camera.getSettings();
+    return width && height ? { widthPx: width, heightPx: height } : undefined;
+  }
+
   private chooseHost(): HostKind {
     if (this.forcedHost) return this.forcedHost;
     return typeof Worker === 'function' ? 'worker' : 'main';
@@ -406,6 +412,7 @@ class RelighterImpl implements Relighter {
       geometry: this.options.geometry ?? 'student',
       assetBaseUrl: this.options.assetBaseUrl,
       settings: this.settings,
+      frameSizeHint: this.frameSizeHint(),
     };
     try {
       const info = await processor.init(config, (what, fraction) => {

@@ -23,6 +23,7 @@ import { LocalProcessor } from '../../src/pipeline/processor.js';
 import type { GeometryKind, SegmenterKind, StageKind } from '../../src/pipeline/factories.js';
 import { MediaPipeSegmenter } from '../../src/segmentation/mediapipe-segmenter.js';
 import { MaskSmoother } from '../../src/segmentation/mask-smoother.js';
+import { variantForAspect } from '../../src/segmentation/aspect-segmenter.js';
 import { barChart, lineChart } from '../eval/plot.js';
 
 const G = globalThis as { __RELIGHT_DEV__?: boolean };
@@ -212,6 +213,8 @@ export interface StageBench {
   workerRoundTrip: Stat;
   segmentation: Stat;
   segmenterBackend: string;
+  /** The general model on the same frames where the product picks another variant (wide frames), else null. */
+  segmentationGeneral: Stat | null;
   studentEstimate: Stat | null;
   /** session.run alone inside those estimates (StudentEstimator.lastInferenceTimeMs). */
   studentInference: Stat | null;
@@ -266,22 +269,38 @@ async function stages(clipUrl: string, widthPx: number, heightPx: number, iterat
   }
   worker.terminate();
 
-  // 2. Segmentation (keep the masks for the next steps).
-  const seg = new MediaPipeSegmenter();
+  // 2. Segmentation (keep the masks for the next steps): the model variant the product picks for this frame shape
+  // (src/segmentation/aspect-segmenter.ts) and, where that is not the general model, the general one on the same
+  // frames, interleaved (alternating which goes first), for the ratio.
+  const variant = variantForAspect(widthPx / heightPx);
+  const seg = new MediaPipeSegmenter({ model: variant });
   await seg.init();
-  const segT: number[] = [];
+  const other = variant === 'general' ? null : new MediaPipeSegmenter({ model: 'general' });
+  await other?.init();
+  const segT: number[] = [], generalT: number[] = [];
   const masks: Mask[] = [];
   const smoother = new MaskSmoother();
   for (let i = 0; i < N; i++) {
     const f = next(i);
+    if (other && i % 2 === 0) {
+      const t = performance.now();
+      await other.segment(f, f.timestamp / 1000);
+      if (i >= 3) generalT.push(performance.now() - t);
+    }
     const t0 = performance.now();
     const raw = await seg.segment(f, f.timestamp / 1000);
     if (i >= 3) segT.push(performance.now() - t0);
+    if (other && i % 2 === 1) {
+      const t = performance.now();
+      await other.segment(f, f.timestamp / 1000);
+      if (i >= 3) generalT.push(performance.now() - t);
+    }
     masks.push(smoother.push(raw, DEFAULT_SETTINGS.smoothing));
     closeTracked('VideoFrame', f);
   }
   const segmenterBackend = seg.backend();
   seg.dispose();
+  other?.dispose();
 
   // 3. Geometry: the analytic prior (face landmarks + raster + silhouette) and the student on the same frames and
   // masks, interleaved frame by frame (alternating which goes first) so machine load hits both alike.
@@ -359,7 +378,7 @@ async function stages(clipUrl: string, widthPx: number, heightPx: number, iterat
   let engine: Stat | null = null, engineBackend: string | null = null, engineError: string | undefined;
   try {
     const p = new LocalProcessor();
-    const info = await p.init({ stage: 'relight', segmenter: 'mediapipe', geometry: 'student', settings: resolveSettings({}) });
+    const info = await p.init({ stage: 'relight', segmenter: 'mediapipe', geometry: 'student', settings: resolveSettings({}), frameSizeHint: { widthPx, heightPx } });
     engineBackend = `${info.segmenter} + ${info.backend}`;
     const et: number[] = [];
     for (let i = 0; i < N; i++) {
@@ -378,7 +397,7 @@ async function stages(clipUrl: string, widthPx: number, heightPx: number, iterat
 
   return {
     widthPx, heightPx, frames: N, acquire: stat(acq), construct: stat(cons), workerRoundTrip: stat(rt),
-    segmentation: stat(segT), segmenterBackend, studentEstimate, studentInference, studentBackend, prior: stat(priorT), priorSplit,
+    segmentation: stat(segT), segmenterBackend, segmentationGeneral: other ? stat(generalT) : null, studentEstimate, studentInference, studentBackend, prior: stat(priorT), priorSplit,
     teacherPrior: stat(teacherT),
     faceFound, render: stat(renT), renderLabel: path.label,
     renderSplit: Object.fromEntries(Object.entries(rsplit).map(([k, v]) => [k, stat(v).medianMs])),

@@ -26,8 +26,10 @@ let relighter: Relighter | null = null;
 const events: { type: string; detail: unknown; atMs: number }[] = [];
 
 const api = {
-  async start(options: RelighterOptions & { audio?: boolean }) {
-    camera = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480, frameRate: 30 }, audio: options.audio ?? true });
+  /** `camera`: the size asked of the (fake) camera, 640x480 by default. */
+  async start(options: RelighterOptions & { audio?: boolean; camera?: { width: number; height: number } }) {
+    const { width, height } = options.camera ?? { width: 640, height: 480 };
+    camera = await navigator.mediaDevices.getUserMedia({ video: { width, height, frameRate: 30 }, audio: options.audio ?? true });
     relighter = await createRelighter(camera, options);
     for (const type of ['fallback', 'recovered', 'mode', 'progress'] as const) {
       relighter.on(type, (detail) => events.push({ type, detail, atMs: performance.now() }));

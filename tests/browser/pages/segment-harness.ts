@@ -190,8 +190,12 @@ async function overlayPng(frame: VideoFrame, mask: Mask, c: SegmentCase): Promis
   };
   stroke(c.faceBox, '#00ff00');
   for (const b of c.backgroundBoxes) stroke(b, '#00aaff');
-  const blob = await out.convertToBlob({ type: 'image/png' });
-  const bytes = new Uint8Array(await blob.arrayBuffer());
+  return canvasPngBase64(out);
+}
+
+/** The canvas as a base64 PNG (for the Node side to write under tests/.artifacts). */
+export async function canvasPngBase64(canvas: OffscreenCanvas): Promise<string> {
+  const bytes = new Uint8Array(await (await canvas.convertToBlob({ type: 'image/png' })).arrayBuffer());
   let s = '';
   for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return btoa(s);

@@ -4,9 +4,10 @@
  * - `segmentTest.camera(realm, options)`: frames from the (fake) camera through MediaStreamTrackProcessor,
  *   segmented here or in a module worker (frames transferred), raw and temporally smoothed masks compared.
  */
-import { boxMean, median, runSegmentCases, type Box, type RunResult, type SegmentCase, type SegmentRunOptions } from './segment-harness.js';
+import { boxMean, canvasPngBase64, drawSyntheticPerson, median, runSegmentCases, type Box, type RunResult, type SegmentCase, type SegmentRunOptions } from './segment-harness.js';
 import { MediaPipeSegmenter, type MediaPipeSegmenterOptions } from '../../../src/segmentation/mediapipe-segmenter.js';
 import { MaskSmoother } from '../../../src/segmentation/mask-smoother.js';
+import { AspectAwareSegmenter } from '../../../src/segmentation/aspect-segmenter.js';
 import { closeTracked, noteClosed, openCounts, totalOpen, trackOpen } from '../../../src/core/leak-tracker.js';
 import type { Mask } from '../../../src/core/types.js';
 
@@ -149,8 +150,8 @@ function meanAbsDiff(a: Float32Array, b: Float32Array): number {
   return s / a.length;
 }
 
-async function maskPng(frame: ImageBitmap, raw: Mask, smoothed: Mask): Promise<string> {
-  // frame | raw mask | smoothed mask
+async function maskPng(frame: ImageBitmap | OffscreenCanvas, raw: Mask, smoothed: Mask): Promise<string> {
+  // frame | raw mask | smoothed mask (or any two masks of the frame)
   const w = frame.width;
   const h = frame.height;
   const out = new OffscreenCanvas(w * 3, h);
@@ -168,10 +169,7 @@ async function maskPng(frame: ImageBitmap, raw: Mask, smoothed: Mask): Promise<s
     cctx.putImageData(img, 0, 0);
     ctx.drawImage(c, w * (k + 1), 0, w, h);
   }
-  const bytes = new Uint8Array(await (await out.convertToBlob({ type: 'image/png' })).arrayBuffer());
-  let s = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(s);
+  return canvasPngBase64(out);
 }
 
 type ProcessorCtor = new (init: { track: MediaStreamTrack }) => { readable: ReadableStream<VideoFrame> };
@@ -309,7 +307,111 @@ async function errors(missingAssetBaseUrl: string): Promise<Record<string, unkno
   return out;
 }
 
-const api = { run, camera, errors };
+/** Bilinear sample of a mask at normalised (u, v), pixel centres aligned. */
+function sampleMask(m: Mask, u: number, v: number): number {
+  const x = Math.min(Math.max(u * m.widthPx - 0.5, 0), m.widthPx - 1), y = Math.min(Math.max(v * m.heightPx - 0.5, 0), m.heightPx - 1);
+  const x0 = Math.floor(x), y0 = Math.floor(y), x1 = Math.min(x0 + 1, m.widthPx - 1), y1 = Math.min(y0 + 1, m.heightPx - 1);
+  const fx = x - x0, fy = y - y0, d = m.data, w = m.widthPx;
+  return (d[y0 * w + x0]! * (1 - fx) + d[y0 * w + x1]! * fx) * (1 - fy) + (d[y1 * w + x0]! * (1 - fx) + d[y1 * w + x1]! * fx) * fy;
+}
+
+export interface VariantAgreement {
+  url: string;
+  /** Intersection over union of the two person masks (> 0.5), compared at 320x180 over the frame. */
+  iou: number;
+  /** Mean |general - landscape| confidence. */
+  meanAbsDiff: number;
+  /** Person area, fraction of the frame, per model. */
+  areaGeneral: number;
+  areaLandscape: number;
+  /** frame | general mask | landscape mask. */
+  pngBase64: string;
+}
+
+/**
+ * The general and the landscape selfie models on the same 16:9 frames: each image's band of `widthPx`:`heightPx`
+ * shape centred at 42% of its height (where portraits have the face), drawn at that size. What the product's
+ * AspectAwareSegmenter trades when it gives wide frames to the landscape model.
+ */
+async function compareVariants(urls: string[], widthPx: number, heightPx: number): Promise<VariantAgreement[]> {
+  const general = new MediaPipeSegmenter({ model: 'general' });
+  const landscape = new MediaPipeSegmenter({ model: 'landscape' });
+  const canvas = new OffscreenCanvas(widthPx, heightPx);
+  const ctx = canvas.getContext('2d')!;
+  const out: VariantAgreement[] = [];
+  try {
+    let timestampMs = 0;
+    for (const url of urls) {
+      const res = await fetch(url);
+      if (!res.ok) throw new Error(`[SegmentPage] ${url}: HTTP ${res.status}`);
+      const bmp = await createImageBitmap(await res.blob());
+      const bandH = Math.min(bmp.height, Math.round((bmp.width * heightPx) / widthPx));
+      const bandY = Math.min(Math.max(Math.round(0.42 * bmp.height - bandH / 2), 0), bmp.height - bandH);
+      ctx.drawImage(bmp, 0, bandY, bmp.width, bandH, 0, 0, widthPx, heightPx);
+      bmp.close();
+      const frame = trackOpen('VideoFrame', new VideoFrame(canvas, { timestamp: (timestampMs += 33) * 1000 }));
+      let g: Mask, l: Mask;
+      try {
+        g = await general.segment(frame, timestampMs);
+        l = await landscape.segment(frame, timestampMs);
+      } finally {
+        closeTracked('VideoFrame', frame);
+      }
+      const GW = 320, GH = 180;
+      let inter = 0, union = 0, absDiff = 0, nG = 0, nL = 0;
+      for (let y = 0; y < GH; y++) {
+        for (let x = 0; x < GW; x++) {
+          const a = sampleMask(g, (x + 0.5) / GW, (y + 0.5) / GH), b = sampleMask(l, (x + 0.5) / GW, (y + 0.5) / GH);
+          const A = a > 0.5, B = b > 0.5;
+          if (A && B) inter++;
+          if (A || B) union++;
+          if (A) nG++;
+          if (B) nL++;
+          absDiff += Math.abs(a - b);
+        }
+      }
+      const n = GW * GH;
+      out.push({ url, iou: union ? inter / union : 1, meanAbsDiff: absDiff / n, areaGeneral: nG / n, areaLandscape: nL / n, pngBase64: await maskPng(canvas, g, l) });
+    }
+  } finally {
+    general.dispose();
+    landscape.dispose();
+  }
+  return out;
+}
+
+/**
+ * The product's AspectAwareSegmenter on real MediaPipe variants: `frames43` 4:3 frames of the drawn person, then
+ * 16:9 frames (a camera switch), one every ~33 ms. Per frame: the mask height (256 general, 144 landscape) and
+ * whether a mask came back at all.
+ */
+async function aspectSwitch(frames43: number, frames169: number): Promise<{ heights: number[]; switches: number; variant: string | null; totalOpen: number }> {
+  const seg = new AspectAwareSegmenter({ frameAspectHint: 4 / 3, createVariant: (model) => new MediaPipeSegmenter({ model }) });
+  await seg.init();
+  const heights: number[] = [];
+  let switches = 0, variant: string | null = null;
+  try {
+    for (let i = 0; i < frames43 + frames169; i++) {
+      const [w, h] = i < frames43 ? [640, 480] : [1280, 720];
+      const canvas = new OffscreenCanvas(w, h);
+      drawSyntheticPerson(canvas.getContext('2d')!, w, h, 6 * Math.sin(i / 3), true);
+      const frame = trackOpen('VideoFrame', new VideoFrame(canvas, { timestamp: i * 33_333 }));
+      try {
+        heights.push((await seg.segment(frame, i * 33.333)).heightPx);
+      } finally {
+        closeTracked('VideoFrame', frame);
+      }
+      await new Promise((r) => setTimeout(r, 33));
+    }
+    switches = seg.switches;
+    variant = seg.variant();
+  } finally {
+    seg.dispose();
+  }
+  return { heights, switches, variant, totalOpen: totalOpen() };
+}
+
+const api = { run, camera, errors, compareVariants, aspectSwitch };
 /** What tests call through tests/support/pages.ts pageApi(page, 'segmentTest'). */
 export type SegmentTestApi = typeof api;
 (window as unknown as { segmentTest: SegmentTestApi }).segmentTest = api;
