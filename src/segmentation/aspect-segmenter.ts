@@ -9,7 +9,8 @@
  * already runs the right one. When the frames' shape changes (a camera switch), the other variant starts and warms
  * up on a clone of that frame in the background while the current one keeps serving every frame; it takes over
  * once warm and the old one is disposed. A variant that fails to start is not tried again: the current one goes
- * on (its masks are valid for any frame shape, only slower or coarser) and the failure is logged.
+ * on (its masks are valid for any frame shape, only slower or coarser) and the failure is logged; at start-up the
+ * other variant is tried before giving up.
  *
  * Ownership: as the Segmenter seam says (borrows the frame; the clone for a warm-up is its own and is closed).
  */
@@ -50,15 +51,33 @@ export class AspectAwareSegmenter implements Segmenter {
 
   constructor(private readonly options: AspectAwareSegmenterOptions) {}
 
+  /**
+   * Starts the hinted variant; if that fails (e.g. a host that serves only the general model), the other one: a
+   * call must not lose its segmentation to a missing optional file. Fails only when neither starts.
+   */
   init(): Promise<void> {
     this.initPromise ??= (async () => {
-      const slot = this.make(variantForAspect(this.options.frameAspectHint));
-      try {
-        await slot.segmenter.init();
-      } catch (e) {
-        slot.segmenter.dispose();
+      const first = variantForAspect(this.options.frameAspectHint);
+      let slot: Slot | null = null;
+      let firstError: unknown = null;
+      for (const variant of [first, first === 'general' ? 'landscape' : 'general'] as const) {
+        const candidate = this.make(variant);
+        try {
+          await candidate.segmenter.init();
+          slot = candidate;
+          break;
+        } catch (e) {
+          candidate.segmenter.dispose();
+          if (firstError !== null) break;
+          firstError = e;
+          this.failed.add(variant);
+          console.warn(`[AspectAwareSegmenter] the ${variant} model failed to start, trying the other: ${describeError(e)}`);
+        }
+      }
+      if (!slot) {
+        this.failed.clear();
         this.initPromise = null;
-        throw e;
+        throw firstError;
       }
       if (this.disposed) {
         slot.segmenter.dispose();

@@ -150,12 +150,32 @@ describe('AspectAwareSegmenter', () => {
     await expect(seg.segment(asFrame(frame(1280, 720)), 200)).rejects.toMatchObject({ code: 'disposed' });
   });
 
+  it('starts the general model when the hinted landscape one cannot start, and does not switch back to it', async () => {
+    const { seg, made } = setup(16 / 9, { landscape: { fail: true } });
+    await seg.init();
+    expect(seg.variant()).toBe('general');
+    for (let i = 0; i < 3; i++) {
+      expect((await seg.segment(asFrame(frame(1280, 720)), 100 + i * 33)).heightPx).toBe(256);
+      await settle();
+    }
+    expect(made.map((m) => m.variant)).toEqual(['landscape', 'general']);
+    expect(openCounts().VideoFrame ?? 0).toBe(0);
+    seg.dispose();
+  });
+
+  it('fails with the first error when neither variant starts', async () => {
+    const { seg, made } = setup(16 / 9, { landscape: { fail: true }, general: { fail: true } });
+    await expect(seg.init()).rejects.toThrow(/landscape wasm missing/);
+    expect(made.every((m) => m.disposed)).toBe(true);
+  });
+
   it('a failed first start can be retried, like the seam promises', async () => {
     let attempts = 0;
     const seg = new AspectAwareSegmenter({
-      createVariant: (v) => new FakeVariant(v, { fail: attempts++ === 0 }),
+      // Both variants fail the first time (the assets were not there yet), then start.
+      createVariant: (v) => new FakeVariant(v, { fail: attempts++ < 2 }),
     });
-    await expect(seg.init()).rejects.toThrow(/wasm missing/);
+    await expect(seg.init()).rejects.toThrow(/general wasm missing/);
     await seg.init();
     expect(seg.variant()).toBe('general');
     seg.dispose();
