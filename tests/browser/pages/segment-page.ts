@@ -8,6 +8,7 @@ import { boxMean, canvasPngBase64, drawSyntheticPerson, median, runSegmentCases,
 import { MediaPipeSegmenter, type MediaPipeSegmenterOptions } from '../../../src/segmentation/mediapipe-segmenter.js';
 import { MaskSmoother } from '../../../src/segmentation/mask-smoother.js';
 import { AspectAwareSegmenter } from '../../../src/segmentation/aspect-segmenter.js';
+import { sampleBilinear } from '../../../src/gpu/relight-math.js';
 import { closeTracked, noteClosed, openCounts, totalOpen, trackOpen } from '../../../src/core/leak-tracker.js';
 import type { Mask } from '../../../src/core/types.js';
 
@@ -307,13 +308,8 @@ async function errors(missingAssetBaseUrl: string): Promise<Record<string, unkno
   return out;
 }
 
-/** Bilinear sample of a mask at normalised (u, v), pixel centres aligned. */
-function sampleMask(m: Mask, u: number, v: number): number {
-  const x = Math.min(Math.max(u * m.widthPx - 0.5, 0), m.widthPx - 1), y = Math.min(Math.max(v * m.heightPx - 0.5, 0), m.heightPx - 1);
-  const x0 = Math.floor(x), y0 = Math.floor(y), x1 = Math.min(x0 + 1, m.widthPx - 1), y1 = Math.min(y0 + 1, m.heightPx - 1);
-  const fx = x - x0, fy = y - y0, d = m.data, w = m.widthPx;
-  return (d[y0 * w + x0]! * (1 - fx) + d[y0 * w + x1]! * fx) * (1 - fy) + (d[y1 * w + x0]! * (1 - fx) + d[y1 * w + x1]! * fx) * fy;
-}
+/** A mask at normalised (u, v), bilinear, pixel centres aligned (the renderer's sampler). */
+const sampleMask = (m: Mask, u: number, v: number): number => sampleBilinear(m.data, m.widthPx, m.heightPx, u * m.widthPx - 0.5, v * m.heightPx - 0.5);
 
 export interface VariantAgreement {
   url: string;
